@@ -1,3 +1,4 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.Run();
+using Gateway.Node;
+
+var app = NodeApplication.Build(args);
+await app.RunAsync();
