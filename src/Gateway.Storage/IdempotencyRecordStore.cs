@@ -1,0 +1,85 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Gateway.Storage;
+
+/// <summary>The durable answer to one idempotency key: which call it was, a hash of its request, and its response.</summary>
+public sealed record IdempotencyRecord(
+    string Key,
+    string Method,
+    byte[] RequestHash,
+    byte[] Response,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset ExpiresAt);
+
+/// <summary>
+/// Idempotency keys in PostgreSQL, stored in the same transaction as the call's effect, so that a retry after
+/// a crash between commit and answer still finds the first result. Redis only caches these.
+/// </summary>
+public static class IdempotencyRecordStore
+{
+    /// <summary>
+    /// Serializes concurrent calls carrying the same key until the caller's transaction ends.
+    /// Take it before <see cref="FindAsync(NpgsqlConnection, NpgsqlTransaction?, string, DateTimeOffset, CancellationToken)"/>.
+    /// </summary>
+    public static async Task LockKeyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string key, CancellationToken ct = default)
+    {
+        await using var cmd = SqlHelpers.Command(conn, tx, "SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))")
+            .With("key", NpgsqlDbType.Text, key);
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The live record for this key, judged by the database clock; expired records count as absent.</summary>
+    public static Task<IdempotencyRecord?> FindAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string key, CancellationToken ct = default) =>
+        FindCoreAsync(conn, tx, key, null, ct);
+
+    public static Task<IdempotencyRecord?> FindAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string key, DateTimeOffset now, CancellationToken ct = default) =>
+        FindCoreAsync(conn, tx, key, now, ct);
+
+    /// <summary>Stores the record; replaces an expired one with the same key. False when a live one is already there.</summary>
+    public static async Task<bool> InsertAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, IdempotencyRecord record, CancellationToken ct = default)
+    {
+        await using var cmd = SqlHelpers.Command(conn, tx, """
+            INSERT INTO idempotency_keys (key, method, request_hash, response, created_at, expires_at)
+            VALUES (@key, @method, @request_hash, @response, @created_at, @expires_at)
+            ON CONFLICT (key) DO UPDATE
+                SET method = EXCLUDED.method, request_hash = EXCLUDED.request_hash, response = EXCLUDED.response,
+                    created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
+                WHERE idempotency_keys.expires_at <= EXCLUDED.created_at
+            """)
+            .With("key", NpgsqlDbType.Text, record.Key)
+            .With("method", NpgsqlDbType.Text, record.Method)
+            .With("request_hash", NpgsqlDbType.Bytea, record.RequestHash)
+            .With("response", NpgsqlDbType.Bytea, record.Response)
+            .WithTime("created_at", record.CreatedAt)
+            .WithTime("expires_at", record.ExpiresAt);
+        return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>Deletes up to <paramref name="batch"/> expired keys; call repeatedly until it returns 0.</summary>
+    public static async Task<int> PurgeExpiredAsync(
+        NpgsqlConnection conn, NpgsqlTransaction? tx, DateTimeOffset now, int batch = 10_000, CancellationToken ct = default)
+    {
+        await using var cmd = SqlHelpers.Command(conn, tx, """
+            DELETE FROM idempotency_keys
+            WHERE key IN (SELECT key FROM idempotency_keys WHERE expires_at <= @now LIMIT @batch)
+            """)
+            .WithTime("now", now)
+            .With("batch", NpgsqlDbType.Integer, batch);
+        return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    private static async Task<IdempotencyRecord?> FindCoreAsync(
+        NpgsqlConnection conn, NpgsqlTransaction? tx, string key, DateTimeOffset? now, CancellationToken ct)
+    {
+        await using var cmd = SqlHelpers.Command(conn, tx, """
+            SELECT key, method, request_hash, response, created_at, expires_at FROM idempotency_keys
+            WHERE key = @key AND expires_at > coalesce(@now, now())
+            """)
+            .With("key", NpgsqlDbType.Text, key)
+            .With("now", NpgsqlDbType.TimestampTz, now?.ToUniversalTime());
+        var rows = await cmd.ReadAllAsync(r => new IdempotencyRecord(
+            r.GetString(0), r.GetString(1), r.GetFieldValue<byte[]>(2), r.GetFieldValue<byte[]>(3), r.Time(4), r.Time(5)), ct).ConfigureAwait(false);
+        return rows.Count == 0 ? null : rows[0];
+    }
+}

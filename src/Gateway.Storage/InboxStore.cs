@@ -1,0 +1,30 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Gateway.Storage;
+
+/// <summary>Deduplicates inbound envelopes by message id inside the transaction that applies them.</summary>
+public static class InboxStore
+{
+    /// <summary>True the first time this message id is seen; false for a redelivery, which must not act again.</summary>
+    public static async Task<bool> TryRecordAsync(
+        NpgsqlConnection conn, NpgsqlTransaction? tx, string messageId, string messageType, string sender, CancellationToken ct = default)
+    {
+        await using var cmd = SqlHelpers.Command(conn, tx, """
+            INSERT INTO inbox (message_id, message_type, sender, received_at)
+            VALUES (@message_id, @message_type, @sender, now())
+            ON CONFLICT (message_id) DO NOTHING
+            """)
+            .With("message_id", NpgsqlDbType.Text, messageId)
+            .With("message_type", NpgsqlDbType.Text, messageType)
+            .With("sender", NpgsqlDbType.Text, sender);
+        return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
+    }
+
+    public static async Task<bool> ContainsAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string messageId, CancellationToken ct = default)
+    {
+        await using var cmd = SqlHelpers.Command(conn, tx, "SELECT EXISTS (SELECT 1 FROM inbox WHERE message_id = @message_id)")
+            .With("message_id", NpgsqlDbType.Text, messageId);
+        return (bool)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+    }
+}
