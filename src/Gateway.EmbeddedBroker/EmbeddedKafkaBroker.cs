@@ -117,6 +117,53 @@ public sealed class EmbeddedKafkaBroker : IDisposable
         });
     }
 
+    /// <summary>Starts recording every request the cluster receives (see <see cref="TrackedRequests"/>).</summary>
+    public void StartRequestTracking() => Call("start request tracking", c =>
+    {
+        NativeMethods.rd_kafka_mock_start_request_tracking(c);
+        return 0;
+    });
+
+    public void StopRequestTracking() => Call("stop request tracking", c =>
+    {
+        NativeMethods.rd_kafka_mock_stop_request_tracking(c);
+        return 0;
+    });
+
+    public void ClearTrackedRequests() => Call("clear tracked requests", c =>
+    {
+        NativeMethods.rd_kafka_mock_clear_requests(c);
+        return 0;
+    });
+
+    /// <summary>Requests recorded since tracking started, oldest first; lets a test prove a client really retried.</summary>
+    public IReadOnlyList<TrackedRequest> TrackedRequests()
+    {
+        var requests = new List<TrackedRequest>();
+        Call("read tracked requests", c =>
+        {
+            var array = NativeMethods.rd_kafka_mock_get_requests(c, out var count);
+            if (array == IntPtr.Zero) return 0;
+            try
+            {
+                for (var i = 0; i < (int)count; i++)
+                {
+                    var request = Marshal.ReadIntPtr(array, i * IntPtr.Size);
+                    requests.Add(new TrackedRequest(
+                        NativeMethods.rd_kafka_mock_request_id(request),
+                        (KafkaApi)NativeMethods.rd_kafka_mock_request_api_key(request),
+                        NativeMethods.rd_kafka_mock_request_timestamp(request)));
+                }
+            }
+            finally
+            {
+                NativeMethods.rd_kafka_mock_request_destroy_array(array, count);
+            }
+            return 0;
+        });
+        return requests;
+    }
+
     public void Dispose()
     {
         lock (_gate)

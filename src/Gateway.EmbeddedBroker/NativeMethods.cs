@@ -61,6 +61,30 @@ internal static class NativeMethods
     [DllImport(Library)]
     public static extern void rd_kafka_mock_group_initial_rebalance_delay_ms(IntPtr cluster, int delayMs);
 
+    [DllImport(Library)]
+    public static extern void rd_kafka_mock_start_request_tracking(IntPtr cluster);
+
+    [DllImport(Library)]
+    public static extern void rd_kafka_mock_stop_request_tracking(IntPtr cluster);
+
+    [DllImport(Library)]
+    public static extern void rd_kafka_mock_clear_requests(IntPtr cluster);
+
+    [DllImport(Library)]
+    public static extern IntPtr rd_kafka_mock_get_requests(IntPtr cluster, out nuint count);
+
+    [DllImport(Library)]
+    public static extern void rd_kafka_mock_request_destroy_array(IntPtr requests, nuint count);
+
+    [DllImport(Library)]
+    public static extern int rd_kafka_mock_request_id(IntPtr request);
+
+    [DllImport(Library)]
+    public static extern short rd_kafka_mock_request_api_key(IntPtr request);
+
+    [DllImport(Library)]
+    public static extern long rd_kafka_mock_request_timestamp(IntPtr request);
+
     /// <summary>librdkafka's own name for an error code, e.g. NOT_LEADER_FOR_PARTITION.</summary>
     public static string ErrorName(int err) =>
         Marshal.PtrToStringAnsi(rd_kafka_err2name(err)) ?? $"error {err}";
