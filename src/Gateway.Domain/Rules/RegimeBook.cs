@@ -44,6 +44,10 @@ public sealed class RegimeBook
                            ?? throw new FormatException($"Fallback regime '{dto.Fallback}' is not defined.");
             return new RegimeBook(fallback, regimes.Where(r => r != fallback));
         }
+        catch (ArgumentException e)
+        {
+            throw new FormatException("Regime data is not valid: " + e.Message, e);
+        }
         catch (JsonException e)
         {
             throw new FormatException("Regime data is not valid JSON: " + e.Message, e);
