@@ -1,0 +1,309 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Gateway.Contracts.Transfer.V1;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Gateway.ProvinceSimulator;
+
+/// <summary>
+/// A province's business system as its gateway node sees it: subscribes to work items, answers
+/// each from its <see cref="SyntheticRegistry"/> (at most once per item id), and reconnects with
+/// bounded backoff when the stream breaks. Also fills in the documents a clerk would submit.
+/// </summary>
+public sealed class SimulatedProvinceSystem : IAsyncDisposable
+{
+    public const string IdempotencyHeader = "idempotency-key";
+
+    private readonly GrpcChannel _channel;
+    private readonly bool _ownsChannel;
+    private readonly WorkItemService.WorkItemServiceClient _workItems;
+    private readonly SimulatorOptions _options;
+    private readonly ILogger _logger;
+    private readonly WorkItemAnswerer _answerer;
+    private readonly PauseGate _pause = new();
+    private readonly Channel<WorkItem> _queue = Channel.CreateUnbounded<WorkItem>(new() { SingleReader = true });
+    private readonly ConcurrentDictionary<string, AnswerWorkItemRequest> _answers = new(StringComparer.Ordinal);
+    private readonly Observed<WorkItem> _received = new("received work items");
+    private readonly Observed<AnsweredWorkItem> _answered = new("answered work items");
+    private readonly Observed<ReturnedLetterNotice> _returnedLetters = new("returned-letter notices");
+    private readonly Observed<int> _subscribed = new("subscriptions");
+
+    private volatile Behaviour _behaviour = Behaviour.Normal;
+    private long _duplicates, _answerFailures, _subscriptions, _disconnects;
+    private CancellationTokenSource? _stop;
+    private Task _running = Task.CompletedTask;
+
+    public SimulatedProvinceSystem(
+        string provinceCode, GrpcChannel nodeChannel, SyntheticRegistry registry,
+        ILogger<SimulatedProvinceSystem>? logger = null, SimulatorOptions? options = null)
+        : this(provinceCode, nodeChannel, ownsChannel: false, registry, logger, options) { }
+
+    /// <summary>Connects to the node at <paramref name="nodeAddress"/> (h2c for http://) and owns that channel.</summary>
+    public SimulatedProvinceSystem(
+        string provinceCode, Uri nodeAddress, SyntheticRegistry registry,
+        ILogger<SimulatedProvinceSystem>? logger = null, SimulatorOptions? options = null)
+        : this(provinceCode, CreateChannel(nodeAddress), ownsChannel: true, registry, logger, options) { }
+
+    private SimulatedProvinceSystem(
+        string provinceCode, GrpcChannel channel, bool ownsChannel, SyntheticRegistry registry,
+        ILogger? logger, SimulatorOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        if (registry.ProvinceCode != provinceCode)
+            throw new ArgumentException($"Registry is for province {registry.ProvinceCode}, not {provinceCode}.", nameof(registry));
+        _channel = channel;
+        _ownsChannel = ownsChannel;
+        _workItems = new WorkItemService.WorkItemServiceClient(channel);
+        Transfers = new TransferService.TransferServiceClient(channel);
+        _options = options ?? new SimulatorOptions();
+        _logger = logger ?? NullLogger<SimulatedProvinceSystem>.Instance;
+        Registry = registry;
+        Documents = new ProvinceDocuments(registry.Profile);
+        _answerer = new WorkItemAnswerer(registry, Documents, () => _behaviour, _returnedLetters.Add, _options.TimeProvider, _logger);
+    }
+
+    public string ProvinceCode => Registry.ProvinceCode;
+    public SyntheticRegistry Registry { get; }
+    public ProvinceDocuments Documents { get; }
+
+    /// <summary>The node's transfer API, for the clerk side (issue certificates, submit applications).</summary>
+    public TransferService.TransferServiceClient Transfers { get; }
+
+    public Behaviour Behaviour { get => _behaviour; set => _behaviour = value; }
+
+    /// <summary>While paused, items are received and queued but not answered.</summary>
+    public void Pause() => _pause.Pause();
+    public void Resume() => _pause.Resume();
+    public bool IsPaused => _pause.IsPaused;
+
+    public SimulatorCounters Counters => new(
+        Received: _received.Snapshot().Count,
+        Answered: _answered.Snapshot().Count,
+        Duplicates: Interlocked.Read(ref _duplicates),
+        AnswerFailures: Interlocked.Read(ref _answerFailures),
+        Subscriptions: Interlocked.Read(ref _subscriptions),
+        Disconnects: Interlocked.Read(ref _disconnects));
+
+    public IReadOnlyList<WorkItem> ReceivedItems => _received.Snapshot();
+    public IReadOnlyList<AnsweredWorkItem> AnsweredItems => _answered.Snapshot();
+    public IReadOnlyList<ReturnedLetterNotice> ReturnedLetters => _returnedLetters.Snapshot();
+
+    public Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (_stop is not null) throw new InvalidOperationException("Already started; create a new instance to start again.");
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var ct = _stop.Token;
+        _running = Task.WhenAll(
+            Task.Run(() => ReceiveLoopAsync(ct), CancellationToken.None),
+            Task.Run(() => ProcessLoopAsync(ct), CancellationToken.None));
+        _logger.LogInformation("Province {Province} simulator started against {Address}", ProvinceCode, _channel.Target);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync()
+    {
+        if (_stop is null) return;
+        await _stop.CancelAsync();
+        try { await _running; }
+        catch (OperationCanceledException) { }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _stop?.Dispose();
+        if (_ownsChannel) _channel.Dispose();
+    }
+
+    // ---- waiting helpers for tests and the demo ----
+
+    public Task<WorkItem> WaitForReceivedAsync(Func<WorkItem, bool> predicate, TimeSpan timeout, int count = 1) =>
+        _received.WaitAsync(predicate, count, timeout);
+
+    public Task<AnsweredWorkItem> WaitForAnsweredAsync(Func<AnsweredWorkItem, bool> predicate, TimeSpan timeout, int count = 1) =>
+        _answered.WaitAsync(predicate, count, timeout);
+
+    public Task<AnsweredWorkItem> WaitForAnsweredAsync(string itemId, TimeSpan timeout) =>
+        _answered.WaitAsync(a => a.ItemId == itemId, 1, timeout);
+
+    /// <summary>Completes when <paramref name="count"/> answers in all have been accepted by the node.</summary>
+    public Task WaitForAnsweredCountAsync(int count, TimeSpan timeout) => _answered.WaitAsync(_ => true, count, timeout);
+
+    /// <summary>Completes when the <paramref name="count"/>-th subscription has been opened (1 = first connect).</summary>
+    public Task WaitForSubscribedAsync(TimeSpan timeout, int count = 1) => _subscribed.WaitAsync(_ => true, count, timeout);
+
+    // ---- clerk side ----
+
+    public Certificate BuildCertificate(SyntheticPerson person, Agency? issuingAgency, DateOnly issuedOn) =>
+        Documents.BuildCertificate(person, issuingAgency, issuedOn);
+
+    public Application BuildApplication(Certificate certificate, DateOnly submittedOn, Applicant? applicant = null) =>
+        Documents.BuildApplication(certificate, submittedOn, applicant);
+
+    public Agency BuildDestinationAgency(string? poolingRegion = null) => Documents.BuildDestinationAgency(poolingRegion);
+
+    public BankAccount BuildBankAccount(Agency agency) => Documents.BuildBankAccount(agency);
+
+    /// <summary>Records a certificate at the node; the key makes a retry of the same issue harmless.</summary>
+    public async Task<Certificate> IssueCertificateAsync(SyntheticPerson person, DateOnly issuedOn, CancellationToken ct = default)
+    {
+        var request = new IssueCertificateRequest { Certificate = BuildCertificate(person, null, issuedOn) };
+        var key = $"certificate-{person.IdentityNumber}-{issuedOn:yyyyMMdd}";
+        return await Transfers.IssueCertificateAsync(request, Keyed(key), Deadline(), ct);
+    }
+
+    /// <summary>Accepts an application with the certificate the person presents here.</summary>
+    public async Task<Transfer> SubmitApplicationAsync(Certificate certificate, DateOnly acceptedOn, CancellationToken ct = default)
+    {
+        var request = Documents.BuildSubmitApplication(certificate, acceptedOn);
+        var reference = string.IsNullOrEmpty(certificate.Number) ? certificate.Person.Certno : certificate.Number;
+        var key = $"application-{reference}-{acceptedOn:yyyyMMdd}";
+        return await Transfers.SubmitApplicationAsync(request, Keyed(key), Deadline(), ct);
+    }
+
+    // ---- the loops ----
+
+    private async Task ReceiveLoopAsync(CancellationToken ct)
+    {
+        var subscriber = _options.SubscriberName ?? $"province-simulator-{ProvinceCode}";
+        var attempt = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                using var call = _workItems.SubscribeWorkItems(new SubscribeWorkItemsRequest { Subscriber = subscriber }, cancellationToken: ct);
+                // The server may hold headers until its first item; count the subscription once it answers at all.
+                var opened = 0;
+                void Opened()
+                {
+                    if (Interlocked.Exchange(ref opened, 1) == 0) CountSubscription();
+                }
+                _ = call.ResponseHeadersAsync.ContinueWith(t => { if (t.IsCompletedSuccessfully) Opened(); }, TaskScheduler.Default);
+                await foreach (var item in call.ResponseStream.ReadAllAsync(ct))
+                {
+                    Opened();
+                    attempt = 0;
+                    _received.Add(item);
+                    await _queue.Writer.WriteAsync(item, ct);
+                }
+                if (Volatile.Read(ref opened) == 1) attempt = 0;
+                _logger.LogInformation("Work-item stream ended by the node; re-subscribing");
+            }
+            catch (Exception ex) when (ct.IsCancellationRequested && ex is OperationCanceledException or RpcException)
+            {
+                break;
+            }
+            catch (RpcException ex)
+            {
+                _logger.LogWarning("Work-item stream broke ({Status}: {Detail}); retry {Attempt}", ex.StatusCode, ex.Status.Detail, attempt + 1);
+            }
+            catch (Exception ex)
+            {
+                _logger.LogError(ex, "Work-item stream failed; retry {Attempt}", attempt + 1);
+            }
+            Interlocked.Increment(ref _disconnects);
+            try { await Task.Delay(_options.Backoff(attempt++), ct); }
+            catch (OperationCanceledException) { break; }
+        }
+    }
+
+    private void CountSubscription()
+    {
+        var n = (int)Interlocked.Increment(ref _subscriptions);
+        _subscribed.Add(n);
+        _logger.LogInformation("Subscribed to work items (subscription {Count})", n);
+    }
+
+    private async Task ProcessLoopAsync(CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var item in _queue.Reader.ReadAllAsync(ct))
+            {
+                await _pause.WaitAsync(ct);
+                await HandleAsync(item, ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+    }
+
+    private async Task HandleAsync(WorkItem item, CancellationToken ct)
+    {
+        AnswerWorkItemRequest? answer;
+        bool repeat;
+        try
+        {
+            repeat = _answers.TryGetValue(item.ItemId, out answer) || Registry.HasApplied(item.ItemId);
+            if (repeat)
+            {
+                Interlocked.Increment(ref _duplicates);
+                _logger.LogInformation("Item {ItemId} ({Kind}) delivered again (delivery {Delivery}); re-sending the same answer", item.ItemId, item.Kind, item.DeliveryCount);
+            }
+            answer ??= _answerer.Answer(item);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Interlocked.Increment(ref _answerFailures);
+            _logger.LogError(ex, "Cannot answer item {ItemId} ({Kind}) of transfer {TransferId}", item.ItemId, item.Kind, item.TransferId);
+            return;
+        }
+        if (answer is null)
+        {
+            Interlocked.Increment(ref _answerFailures);
+            _logger.LogWarning("Item {ItemId} has kind {Kind}, which this system does not know; left unanswered", item.ItemId, item.Kind);
+            return;
+        }
+        _answers[item.ItemId] = answer;
+        await SendAnswerAsync(item, answer, repeat, ct);
+    }
+
+    private async Task SendAnswerAsync(WorkItem item, AnswerWorkItemRequest answer, bool repeat, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var response = await _workItems.AnswerWorkItemAsync(answer, Keyed("answer-" + item.ItemId), Deadline(), ct);
+                _answered.Add(new AnsweredWorkItem(item, answer, repeat, response.AlreadyAnswered));
+                _logger.LogInformation("Answered item {ItemId} ({Kind}) of transfer {TransferId}", item.ItemId, item.Kind, item.TransferId);
+                return;
+            }
+            catch (RpcException ex) when (!ct.IsCancellationRequested && IsTransient(ex.StatusCode) && attempt < _options.AnswerAttempts)
+            {
+                _logger.LogWarning("Answer to item {ItemId} failed ({Status}); attempt {Attempt} of {Max}", item.ItemId, ex.StatusCode, attempt, _options.AnswerAttempts);
+                await Task.Delay(_options.Backoff(attempt - 1), ct);
+            }
+            catch (RpcException ex) when (!ct.IsCancellationRequested)
+            {
+                // The node delivers the item again after it restarts or we re-subscribe; the cached answer goes then.
+                Interlocked.Increment(ref _answerFailures);
+                _logger.LogError("Answer to item {ItemId} ({Kind}) given up ({Status}: {Detail})", item.ItemId, item.Kind, ex.StatusCode, ex.Status.Detail);
+                return;
+            }
+        }
+    }
+
+    private static bool IsTransient(StatusCode code) => code is
+        StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Aborted
+        or StatusCode.ResourceExhausted or StatusCode.Internal or StatusCode.Unknown;
+
+    private static Metadata Keyed(string key) => new() { { IdempotencyHeader, key } };
+
+    private DateTime Deadline() => DateTime.UtcNow.Add(_options.CallTimeout);
+
+    private static GrpcChannel CreateChannel(Uri address) => GrpcChannel.ForAddress(address, new GrpcChannelOptions
+    {
+        HttpHandler = new SocketsHttpHandler
+        {
+            // Notice a node that died without closing the connection.
+            KeepAlivePingDelay = TimeSpan.FromSeconds(10),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            EnableMultipleHttp2Connections = true,
+        },
+    });
+}
