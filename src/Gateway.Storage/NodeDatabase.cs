@@ -92,8 +92,11 @@ public sealed class NodeDatabase : IAsyncDisposable
     private static ResiliencePipeline BuildPipeline(NodeDatabaseOptions options, ILogger logger)
     {
         var transient = new PredicateBuilder().Handle<Exception>(TransientErrors.IsTransient);
-        return new ResiliencePipelineBuilder()
-            .AddRetry(new RetryStrategyOptions
+        var builder = new ResiliencePipelineBuilder();
+        // Polly refuses a retry strategy with zero attempts, so "no retries" leaves it out.
+        if (options.MaxRetries > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = transient,
                 MaxRetryAttempts = options.MaxRetries,
@@ -108,7 +111,10 @@ public sealed class NodeDatabase : IAsyncDisposable
                         args.AttemptNumber + 1, options.MaxRetries, args.RetryDelay);
                     return default;
                 },
-            })
+            });
+        }
+
+        return builder
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
                 ShouldHandle = new PredicateBuilder().Handle<Exception>(e => TransientErrors.IsTransient(e) || e is TimeoutRejectedException),

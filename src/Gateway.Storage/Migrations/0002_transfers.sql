@@ -19,32 +19,36 @@ CREATE TABLE certificate_sequences (
 );
 
 CREATE TABLE transfers (
-    transfer_id             text PRIMARY KEY,
-    role                    text NOT NULL CHECK (role IN ('origin', 'destination')),
-    state                   text NOT NULL,
-    origin_province         text NOT NULL,
-    destination_province    text NOT NULL,
-    certificate_number      text NOT NULL,
-    certno                  text NOT NULL,
-    accepted_on             date NOT NULL,
-    letter_sent_on          date,
-    letter_received_on      date,
-    info_table_sent_on      date,
-    info_table_received_on  date,
-    completed_on            date,
-    closed_on               date,
-    table_amount_fen        bigint,
-    transferred_amount_fen  bigint,
-    credited_amount_fen     bigint,
-    return_reason_code      text,
-    return_reason           text,
-    exchange_failed         boolean NOT NULL DEFAULT false,
-    failure_reason          text,
-    letter                  bytea NOT NULL,   -- protobuf ContactLetterSent: certificate + letter
-    info_table              bytea,            -- protobuf InformationTable once known
-    version                 integer NOT NULL DEFAULT 1,
-    created_at              timestamptz NOT NULL DEFAULT now(),
-    updated_at              timestamptz NOT NULL DEFAULT now()
+    transfer_id              text PRIMARY KEY,
+    role                     text NOT NULL CHECK (role IN ('Origin', 'Destination')),
+    state                    text NOT NULL,
+    origin_province          text NOT NULL,
+    destination_province     text NOT NULL,
+    certificate_number       text NOT NULL,
+    certno                   text NOT NULL,
+    -- the domain snapshot, one column per date or amount (see Gateway.Domain TransferSnapshot)
+    accepted_on              date,
+    letter_sent_on           date,
+    letter_received_on       date,
+    withdrawal_requested_on  date,
+    letter_returned_on       date,
+    return_reason            text,
+    return_text              text,
+    info_table_on            date,
+    table_amount_fen         bigint,
+    transferred_amount_fen   bigint,
+    completed_on             date,
+    credited_amount_fen      bigint,
+    acknowledged_on          date,
+    withdrawn_on             date,
+    -- node-side facts
+    exchange_failed          boolean NOT NULL DEFAULT false,
+    failure_reason           text,
+    letter                   bytea NOT NULL,   -- protobuf ContactLetterSent: certificate + letter
+    info_table               bytea,            -- protobuf InformationTable once known
+    version                  integer NOT NULL DEFAULT 1,
+    created_at               timestamptz NOT NULL DEFAULT now(),
+    updated_at               timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX transfers_state ON transfers (state, updated_at);
 CREATE INDEX transfers_certno ON transfers (certno);
