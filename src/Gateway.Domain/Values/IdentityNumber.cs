@@ -113,7 +113,6 @@ public readonly record struct IdentityNumber(CertificateDocumentType DocumentTyp
         if (!prefixOk) return $"region prefix {Value[..6]} is not valid for this document type";
 
         if (!TryBirthDate(Value, out var birth)) return "birth date is not a real date";
-        if (birth.Year < 1900) return "birth date is before 1900";
         if (asOf is { } day && birth > day) return $"birth date {birth:yyyy-MM-dd} is after {day:yyyy-MM-dd}";
 
         return ComputeCheckCharacter(Value.AsSpan(0, 17)) == last ? null : "check character does not match";
