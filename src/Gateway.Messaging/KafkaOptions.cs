@@ -1,0 +1,95 @@
+using Confluent.Kafka;
+
+namespace Gateway.Messaging;
+
+/// <summary>
+/// How a node reaches Kafka. Everything cluster-specific (SASL, TLS, timeouts) goes through
+/// <see cref="Settings"/>, so moving from the embedded broker to a real cluster is configuration only.
+/// </summary>
+public sealed class KafkaOptions
+{
+    public const string SectionName = "Kafka";
+
+    public string BootstrapServers { get; set; } = "";
+
+    public string ClientId { get; set; } = "gateway-node";
+
+    /// <summary>
+    /// Low-latency profile for the librdkafka mock: an idle fetch there waits the whole
+    /// fetch.wait.max.ms even when data arrives, so the default 500 ms would add half a second per hop.
+    /// </summary>
+    public bool EmbeddedBroker { get; set; }
+
+    /// <summary>message.timeout.ms: a record not acknowledged by then fails its delivery report instead of retrying on.</summary>
+    public int DeliveryTimeoutMs { get; set; } = 30_000;
+
+    /// <summary>Raw librdkafka settings applied last, so they override everything above.</summary>
+    public Dictionary<string, string> Settings { get; set; } = new(StringComparer.Ordinal);
+
+    public static KafkaOptions ForEmbeddedBroker(string bootstrapServers, string clientId = "gateway-node") =>
+        new() { BootstrapServers = bootstrapServers, ClientId = clientId, EmbeddedBroker = true };
+
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(BootstrapServers))
+            throw new InvalidOperationException("Kafka:BootstrapServers is required");
+        if (DeliveryTimeoutMs <= 0)
+            throw new InvalidOperationException("Kafka:DeliveryTimeoutMs must be positive");
+    }
+
+    /// <summary>Idempotent producer: the broker drops retried duplicates and keeps per-partition order.</summary>
+    public ProducerConfig CreateProducerConfig()
+    {
+        var settings = Common();
+        settings["enable.idempotence"] = "true";
+        settings["acks"] = "all";
+        settings["message.timeout.ms"] = DeliveryTimeoutMs.ToString();
+        // Same key → same partition as the Java client would choose, should other producers join.
+        settings["partitioner"] = "murmur2_random";
+        settings["linger.ms"] = EmbeddedBroker ? "1" : "5";
+        return new ProducerConfig(Finish(settings));
+    }
+
+    /// <summary>Group consumer that never commits or stores offsets by itself: the caller commits after its database does.</summary>
+    public ConsumerConfig CreateConsumerConfig(string groupId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(groupId);
+        var settings = Common();
+        settings["group.id"] = groupId;
+        settings["enable.auto.commit"] = "false";
+        settings["enable.auto.offset.store"] = "false";
+        settings["auto.offset.reset"] = "earliest"; // a new group must not skip envelopes already waiting
+        if (EmbeddedBroker)
+        {
+            settings["fetch.wait.max.ms"] = "5";
+            settings["heartbeat.interval.ms"] = "1000"; // members learn of a rebalance sooner
+            settings["session.timeout.ms"] = "10000";
+        }
+        return new ConsumerConfig(Finish(settings));
+    }
+
+    private Dictionary<string, string> Common()
+    {
+        Validate();
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["bootstrap.servers"] = BootstrapServers,
+            ["client.id"] = ClientId,
+            ["socket.nagle.disable"] = "true",
+        };
+        if (EmbeddedBroker)
+        {
+            // The mock restarts in milliseconds; reconnect and retry quickly.
+            settings["reconnect.backoff.ms"] = "20";
+            settings["reconnect.backoff.max.ms"] = "1000";
+            settings["retry.backoff.ms"] = "20";
+        }
+        return settings;
+    }
+
+    private Dictionary<string, string> Finish(Dictionary<string, string> settings)
+    {
+        foreach (var (key, value) in Settings) settings[key] = value;
+        return settings;
+    }
+}

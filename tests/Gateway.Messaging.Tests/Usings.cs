@@ -1,0 +1,2 @@
+global using Confluent.Kafka;
+global using Gateway.EmbeddedBroker;
