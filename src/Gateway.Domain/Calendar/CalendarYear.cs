@@ -58,9 +58,9 @@ public sealed class CalendarYear
             using var doc = JsonDocument.Parse(json);
             return FromJson(doc.RootElement);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException)
         {
-            throw new FormatException("Calendar data is not valid JSON: " + e.Message, e);
+            throw new FormatException("Calendar data is not valid: " + e.Message, e);
         }
     }
 

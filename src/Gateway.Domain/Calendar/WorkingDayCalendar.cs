@@ -54,7 +54,7 @@ public sealed class WorkingDayCalendar
                 else
                     years.Add(CalendarYear.FromJson(doc.RootElement));
             }
-            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException)
             {
                 throw new FormatException("Calendar data is not valid: " + e.Message, e);
             }

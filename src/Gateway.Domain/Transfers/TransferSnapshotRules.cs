@@ -12,7 +12,7 @@ internal static class TransferSnapshotRules
         var st = s.State;
 
         Require(!string.IsNullOrWhiteSpace(s.Id), "a transfer needs an id");
-        Require(IsProvince(s.Origin.Value) && IsProvince(s.Destination.Value), "origin and destination must be two-digit province codes");
+        Require(s.Origin.Check() is null && s.Destination.Check() is null, $"origin '{s.Origin}' and destination '{s.Destination}' must be known province codes");
         if (s.Origin == s.Destination)
             throw new DomainRuleException(ReasonCodes.NotCrossProvince, $"Origin and destination are both {s.Origin}: not an interprovincial transfer.");
         Require(Enum.IsDefined(s.Role) && Enum.IsDefined(st), "unknown role or state");
@@ -66,8 +66,6 @@ internal static class TransferSnapshotRules
     }
 
     private static bool Implies(this bool a, bool b) => !a || b;
-
-    private static bool IsProvince(string? code) => code is { Length: 2 } && code.All(char.IsAsciiDigit);
 
     private static void Require(bool ok, string what)
     {

@@ -158,10 +158,13 @@ public class WorkingDayCalendarTests
     [InlineData("""{ "year": 2026, "authority": "X", "published": "4 Nov 2025" }""")]
     [InlineData("""{ "authority": "X", "published": "2025-11-04" }""")]
     [InlineData("""{ "year": 2026, "authority": "X", "published": "2025-11-04", "holidays": [ { "from": "2026-01-04" } ], "adjustedWorkingDays": ["2026-01-04"] }""")]
+    [InlineData("""{ "year": 2026, "authority": "", "published": "2025-11-04" }""")]
+    [InlineData("""{ "year": "2026", "authority": "X", "published": "2025-11-04" }""")]
     [InlineData("not json")]
     public void Invalid_calendar_text_is_refused_with_a_format_error(string json)
     {
         Assert.Throws<FormatException>(() => WorkingDayCalendar.Parse(json));
+        Assert.Throws<FormatException>(() => CalendarYear.Parse(json));
     }
 
     [Fact]

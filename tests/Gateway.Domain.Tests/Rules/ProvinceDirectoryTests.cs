@@ -22,6 +22,12 @@ public class ProvinceDirectoryTests
     }
 
     [Fact]
+    public void Directory_and_the_province_code_value_type_agree()
+    {
+        Assert.Equal(ProvinceCode.All.Select(c => c.Value), Dir.All.Select(p => p.Code.Value).Order());
+    }
+
+    [Fact]
     public void Filings_to_Beijing_Tianjin_Shanghai_Chongqing_Hainan_Tibet_and_the_Corps_name_the_province_only_seed_004()
     {
         var flagged = Dir.All.Where(p => p.FilingsNameProvinceOnly).Select(p => p.Code.Value).Order();

@@ -212,6 +212,7 @@ public class TransferTests
         { "no acceptance date", s => s with { AcceptedOn = null } },
         { "no letter date", s => s with { LetterSentOn = null } },
         { "bad province code", s => s with { Origin = new ProvinceCode("1") } },
+        { "unknown province code", s => s with { Destination = new ProvinceCode("99") } },
         { "return text without a return", s => s with { ReturnText = "x" } },
         { "destination acknowledged", s => s with { State = TransferState.Acknowledged, AcknowledgedOn = s.CompletedOn } },
         { "unknown state", s => s with { State = (TransferState)42 } },
