@@ -10,6 +10,15 @@ public sealed record PostgresServerOptions
     public string SharedBuffers { get; init; } = "16MB";
     public int MaxConnections { get; init; } = 100;
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// False turns off fsync, synchronous commit and full-page writes: much faster on a busy disk, and fine for
+    /// tests whose data dies with the server. Keep true wherever a crash must not lose committed work.
+    /// </summary>
+    public bool Durable { get; init; } = true;
+
+    /// <summary>Options for throw-away test clusters.</summary>
+    public static PostgresServerOptions ForTests { get; } = new() { Durable = false };
 }
 
 /// <summary>
@@ -142,7 +151,8 @@ public sealed partial class PostgresServer : IAsyncDisposable
             $"-p {Port}",
             $"-k {DataDirectory}",
             $"-c shared_buffers={options.SharedBuffers}",
-            $"-c max_connections={options.MaxConnections}");
+            $"-c max_connections={options.MaxConnections}",
+            options.Durable ? "" : "-c fsync=off -c synchronous_commit=off -c full_page_writes=off");
         var waitSeconds = ((int)options.StartTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture);
         var (file, args) = ProcessRunner.AsUser(_runAs, Path.Combine(_binDirectory, "pg_ctl"),
             ["start", "-D", DataDirectory, "-l", LogFile, "-w", "-t", waitSeconds, "-s", "-o", settings]);
