@@ -1,0 +1,29 @@
+namespace Gateway.Idempotency;
+
+/// <summary>The first answer to an idempotency key: which call it was, its request hash and its response bytes.</summary>
+public sealed record CachedResponse(string Method, byte[] RequestHash, byte[] Response)
+{
+    /// <summary>True when a retried call is the same call (same method, same request bytes).</summary>
+    public bool IsSameRequest(string method, ReadOnlySpan<byte> requestHash) =>
+        string.Equals(Method, method, StringComparison.Ordinal) && requestHash.SequenceEqual(RequestHash);
+}
+
+/// <summary>
+/// Fast path for idempotency keys. PostgreSQL holds the record; a miss here only means "ask the database",
+/// so implementations answer a miss rather than fail when their backing store is unavailable.
+/// </summary>
+public interface IIdempotencyCache
+{
+    Task<CachedResponse?> GetAsync(string key, CancellationToken ct = default);
+
+    Task SetAsync(string key, CachedResponse value, TimeSpan ttl, CancellationToken ct = default);
+
+    /// <summary>
+    /// Marks the key as in progress for <paramref name="ttl"/>. False means another call holds it right now.
+    /// True when the cache cannot tell (unavailable): the database's key lock still serializes the calls.
+    /// </summary>
+    Task<bool> TryReserveAsync(string key, TimeSpan ttl, CancellationToken ct = default);
+
+    /// <summary>Drops a reservation early (the call failed before it produced a result).</summary>
+    Task ReleaseAsync(string key, CancellationToken ct = default);
+}
