@@ -62,8 +62,10 @@ public sealed class KafkaOptions
         if (EmbeddedBroker)
         {
             settings["fetch.wait.max.ms"] = "5";
-            settings["heartbeat.interval.ms"] = "1000"; // members learn of a rebalance sooner
-            settings["session.timeout.ms"] = "10000";
+            // The mock holds every rebalance round open for session.timeout.ms - 1 s, even when the
+            // last member left cleanly, so a restarted node waits that long for its partitions.
+            settings["session.timeout.ms"] = "4000";
+            settings["heartbeat.interval.ms"] = "500";
         }
         return new ConsumerConfig(Finish(settings));
     }
