@@ -30,6 +30,11 @@ internal sealed class Observed<T>(string what)
         }
     }
 
+    public int Count
+    {
+        get { lock (_gate) return _items.Count; }
+    }
+
     public IReadOnlyList<T> Snapshot()
     {
         lock (_gate) return _items.ToList();

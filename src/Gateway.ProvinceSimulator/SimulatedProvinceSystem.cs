@@ -80,12 +80,18 @@ public sealed class SimulatedProvinceSystem : IAsyncDisposable
     public bool IsPaused => _pause.IsPaused;
 
     public SimulatorCounters Counters => new(
-        Received: _received.Snapshot().Count,
-        Answered: _answered.Snapshot().Count,
+        Received: _received.Count,
+        Answered: _answered.Count,
         Duplicates: Interlocked.Read(ref _duplicates),
         AnswerFailures: Interlocked.Read(ref _answerFailures),
         Subscriptions: Interlocked.Read(ref _subscriptions),
         Disconnects: Interlocked.Read(ref _disconnects));
+
+    /// <summary>Raised on the receiving loop for every delivery; keep handlers short.</summary>
+    public event EventHandler<WorkItem>? ItemReceived;
+
+    /// <summary>Raised when the node accepted an answer.</summary>
+    public event EventHandler<AnsweredWorkItem>? ItemAnswered;
 
     public IReadOnlyList<WorkItem> ReceivedItems => _received.Snapshot();
     public IReadOnlyList<AnsweredWorkItem> AnsweredItems => _answered.Snapshot();
@@ -151,7 +157,7 @@ public sealed class SimulatedProvinceSystem : IAsyncDisposable
     public async Task<Certificate> IssueCertificateAsync(SyntheticPerson person, DateOnly issuedOn, CancellationToken ct = default)
     {
         var request = new IssueCertificateRequest { Certificate = BuildCertificate(person, null, issuedOn) };
-        var key = $"certificate-{person.IdentityNumber}-{issuedOn:yyyyMMdd}";
+        var key = $"certificate-{KeyPart(person.IdentityNumber)}-{issuedOn:yyyyMMdd}";
         return await Transfers.IssueCertificateAsync(request, Keyed(key), Deadline(), ct);
     }
 
@@ -159,7 +165,7 @@ public sealed class SimulatedProvinceSystem : IAsyncDisposable
     public async Task<Transfer> SubmitApplicationAsync(Certificate certificate, DateOnly acceptedOn, CancellationToken ct = default)
     {
         var request = Documents.BuildSubmitApplication(certificate, acceptedOn);
-        var reference = string.IsNullOrEmpty(certificate.Number) ? certificate.Person.Certno : certificate.Number;
+        var reference = string.IsNullOrEmpty(certificate.Number) ? KeyPart(certificate.Person.Certno) : certificate.Number;
         var key = $"application-{reference}-{acceptedOn:yyyyMMdd}";
         return await Transfers.SubmitApplicationAsync(request, Keyed(key), Deadline(), ct);
     }
@@ -186,6 +192,8 @@ public sealed class SimulatedProvinceSystem : IAsyncDisposable
                 {
                     Opened();
                     attempt = 0;
+                    // Observers first, so anyone woken by a wait sees their effects.
+                    Raise(ItemReceived, item);
                     _received.Add(item);
                     await _queue.Writer.WriteAsync(item, ct);
                 }
@@ -267,7 +275,9 @@ public sealed class SimulatedProvinceSystem : IAsyncDisposable
             try
             {
                 var response = await _workItems.AnswerWorkItemAsync(answer, Keyed("answer-" + item.ItemId), Deadline(), ct);
-                _answered.Add(new AnsweredWorkItem(item, answer, repeat, response.AlreadyAnswered));
+                var answered = new AnsweredWorkItem(item, answer, repeat, response.AlreadyAnswered);
+                Raise(ItemAnswered, answered);
+                _answered.Add(answered);
                 _logger.LogInformation("Answered item {ItemId} ({Kind}) of transfer {TransferId}", item.ItemId, item.Kind, item.TransferId);
                 return;
             }
@@ -286,9 +296,20 @@ public sealed class SimulatedProvinceSystem : IAsyncDisposable
         }
     }
 
+    private void Raise<T>(EventHandler<T>? handler, T args)
+    {
+        // A faulty observer must not stop the province from answering.
+        try { handler?.Invoke(this, args); }
+        catch (Exception ex) { _logger.LogError(ex, "An event handler of the simulator threw"); }
+    }
+
     private static bool IsTransient(StatusCode code) => code is
         StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Aborted
         or StatusCode.ResourceExhausted or StatusCode.Internal or StatusCode.Unknown;
+
+    // Keys end up in logs: carry a digest of an identity number, never the number itself.
+    private static string KeyPart(string certno) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(certno)))[..16];
 
     private static Metadata Keyed(string key) => new() { { IdempotencyHeader, key } };
 

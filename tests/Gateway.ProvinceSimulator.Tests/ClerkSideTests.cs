@@ -16,7 +16,11 @@ public sealed class ClerkSideTests
         Assert.Equal(person.BalanceFen, first.AccountBalanceFen);
         var calls = rig.Transfers.Certificates.ToList();
         Assert.Equal(2, calls.Count);
-        Assert.Equal($"certificate-{person.IdentityNumber}-20260302", calls[0].Key);
+        Assert.Matches("^certificate-[0-9a-f]{16}-20260302$", calls[0].Key);
+        Assert.DoesNotContain(person.IdentityNumber[6..14], calls[0].Key); // no identity number in keys
+        var other = rig.PersonWith(p => p.IdentityNumber != person.IdentityNumber);
+        await rig.System.IssueCertificateAsync(other, new DateOnly(2026, 3, 2));
+        Assert.NotEqual(calls[0].Key, rig.Transfers.Certificates.Last().Key);
         Assert.Equal(calls[0], calls[1]);
     }
 

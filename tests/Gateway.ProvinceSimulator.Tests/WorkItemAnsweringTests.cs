@@ -204,11 +204,14 @@ public sealed class WorkItemAnsweringTests
         await using var rig = await SimulatorRig.StartAsync("15");
         rig.Store.FailNextAnswers(2);
 
+        var raised = new List<string>();
+        rig.System.ItemAnswered += (_, a) => { lock (raised) raised.Add(a.ItemId); };
         rig.Store.Enqueue(Items.Of(WorkItemKind.CheckOriginEnrolment, "flaky", rig.Registry.People[0]));
         await rig.System.WaitForAnsweredAsync("flaky", Patience);
 
         Assert.Equal(1, rig.Store.AnswerCalls("flaky"));
         Assert.Equal(0, rig.System.Counters.AnswerFailures);
+        lock (raised) Assert.Equal(["flaky"], raised);
     }
 
     [Fact]
