@@ -1,8 +1,22 @@
+using Gateway.Idempotency;
+using Gateway.Messaging;
+using Gateway.Node.Exchange;
+using Gateway.Node.Grpc;
+using Gateway.Node.Idempotency;
+using Gateway.Node.Infrastructure;
+using Gateway.Node.Transfers;
+using Gateway.Storage;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Node;
 
-/// <summary>Builds one province's node. Kept out of Program.cs so tests and the demo host it in-process.</summary>
+/// <summary>
+/// Builds one province's node. Kept out of Program.cs so tests and the demo host it in-process.
+/// Configuration: Gateway:Province, ConnectionStrings:Node, Kafka:BootstrapServers (+ Kafka:Settings),
+/// Redis:Configuration (empty: in-memory fast path, said at start-up).
+/// </summary>
 public static class NodeApplication
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
@@ -10,15 +24,98 @@ public static class NodeApplication
         var builder = WebApplication.CreateBuilder(args);
         // Province systems speak h2c on a private network; TLS comes with the security phase.
         builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(e => e.Protocols = HttpProtocols.Http2));
-        builder.Services.AddGrpc();
-        builder.Services.AddGrpcHealthChecks()
-            .AddCheck("node", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy());
+        builder.Services.AddGrpc(o => o.Interceptors.Add<ErrorInterceptor>());
         builder.Services.AddGrpcReflection();
+        var health = builder.Services.AddGrpcHealthChecks()
+            .AddCheck("node", () => HealthCheckResult.Healthy());
         configure?.Invoke(builder);
+
+        var province = builder.Configuration[$"{NodeOptions.Section}:{nameof(NodeOptions.Province)}"];
+        var exchangeEnabled = !string.IsNullOrWhiteSpace(province);
+        if (exchangeEnabled)
+        {
+            AddExchange(builder);
+            health.AddCheck<DatabaseHealthCheck>("database");
+        }
 
         var app = builder.Build();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
+        if (exchangeEnabled)
+        {
+            app.MapGrpcService<TransferGrpcService>();
+            app.MapGrpcService<WorkItemGrpcService>();
+        }
         return app;
+    }
+
+    /// <summary>Applies migrations, then starts serving. Use instead of RunAsync/StartAsync.</summary>
+    public static async Task StartNodeAsync(this WebApplication app, CancellationToken ct = default)
+    {
+        var db = app.Services.GetService<NodeDatabase>();
+        if (db is not null)
+        {
+            var applied = await db.MigrateAsync(ct);
+            app.Logger.LogInformation("Schema ready ({Applied} migration(s) applied now)", applied.Count);
+        }
+        await app.StartAsync(ct);
+    }
+
+    private static void AddExchange(WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var config = builder.Configuration;
+        services.AddOptions<NodeOptions>().Bind(config.GetSection(NodeOptions.Section))
+            .Validate(o => o.Province is { Length: 2 } p && p.All(char.IsAsciiDigit), "Gateway:Province must be a two-digit province code")
+            .ValidateOnStart();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new NodeIdentity(sp.GetRequiredService<IOptions<NodeOptions>>().Value.Province));
+        services.AddSingleton<BusinessClock>();
+        services.AddSingleton<ReferenceData>();
+        services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<WorkItemSignal>();
+
+        var connectionString = config.GetConnectionString("Node")
+            ?? throw new InvalidOperationException("ConnectionStrings:Node is required: the node's PostgreSQL store of record.");
+        services.AddSingleton(sp => NodeDatabase.Create(connectionString, logger: sp.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.Storage")));
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<NodeOptions>>().Value;
+            return new OutboxStore(new RetrySchedule(o.ResendFirstDelay, 2.0, o.ResendMaxDelay, o.ResendBudget));
+        });
+
+        var kafka = new KafkaOptions();
+        config.GetSection(KafkaOptions.SectionName).Bind(kafka);
+        kafka.Validate();
+        services.AddSingleton(kafka);
+        services.AddSingleton(sp => new EnvelopeProducer(kafka, sp.GetRequiredService<ILogger<EnvelopeProducer>>()));
+        services.AddSingleton(sp => new InboxConsumer(kafka,
+            $"gateway-node-{sp.GetRequiredService<NodeIdentity>().Province}", sp.GetRequiredService<ILogger<InboxConsumer>>()));
+
+        services.AddSingleton<IIdempotencyCache>(sp => IdempotencyCacheFactory.Create(config, sp));
+        services.AddSingleton<IdempotentCalls>();
+        services.AddSingleton<EnvelopeFactory>();
+        services.AddSingleton<TransferViews>();
+        services.AddSingleton<TransferWorkflow>();
+        services.AddHostedService<InboxProcessor>();
+        services.AddHostedService<OutboxRelay>();
+    }
+}
+
+/// <summary>The node is healthy only while its store of record answers.</summary>
+internal sealed class DatabaseHealthCheck(NodeDatabase db) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+    {
+        try
+        {
+            await using var cmd = db.DataSource.CreateCommand("SELECT 1");
+            await cmd.ExecuteScalarAsync(ct);
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception ex)
+        {
+            return HealthCheckResult.Unhealthy("PostgreSQL does not answer", ex);
+        }
     }
 }

@@ -1,4 +1,5 @@
 using Gateway.Node;
 
 var app = NodeApplication.Build(args);
-await app.RunAsync();
+await app.StartNodeAsync();
+await app.WaitForShutdownAsync();

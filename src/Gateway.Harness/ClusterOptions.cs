@@ -1,0 +1,31 @@
+namespace Gateway.Harness;
+
+/// <summary>What a local cluster of province nodes looks like.</summary>
+public sealed record ClusterOptions
+{
+    /// <summary>Two-digit province codes, one node each.</summary>
+    public IReadOnlyList<string> Provinces { get; init; } = ["15", "51"];
+
+    /// <summary>Start a real redis-server; when false or unavailable the nodes use the in-memory fast path.</summary>
+    public bool UseRedis { get; init; } = true;
+
+    /// <summary>Run each node as its own process (so a test can kill it) instead of in this process.</summary>
+    public bool NodesAsProcesses { get; init; }
+
+    /// <summary>Partitions of each inbox topic.</summary>
+    public int InboxPartitions { get; init; } = 4;
+
+    /// <summary>Synthetic people per province registry.</summary>
+    public int PeoplePerProvince { get; init; } = 50;
+
+    public int Seed { get; init; } = 20261122;
+
+    /// <summary>Extra node settings ("Gateway:ResendFirstDelay" = "00:00:01", ...).</summary>
+    public IReadOnlyDictionary<string, string> NodeSettings { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Minimum log level of the nodes ("Warning" keeps the demo readable).</summary>
+    public string NodeLogLevel { get; init; } = "Warning";
+
+    /// <summary>Start each province's simulated province system with its node.</summary>
+    public bool StartSimulators { get; init; } = true;
+}

@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using Gateway.Node;
+using Gateway.ProvinceSimulator;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+
+namespace Gateway.Harness;
+
+/// <summary>One province's node (in-process or a child process) with its simulated province system.</summary>
+public sealed class ProvinceNode : IAsyncDisposable
+{
+    private readonly string[] _args;
+    private readonly bool _asProcess;
+    private WebApplication? _app;
+    private Process? _process;
+
+    internal ProvinceNode(string province, int port, string connectionString, string[] args, bool asProcess, SyntheticRegistry registry)
+    {
+        Province = province;
+        Port = port;
+        ConnectionString = connectionString;
+        _args = args;
+        _asProcess = asProcess;
+        Registry = registry;
+        Address = new Uri($"http://127.0.0.1:{port}");
+        Channel = GrpcChannel.ForAddress(Address);
+    }
+
+    public string Province { get; }
+    public int Port { get; }
+    public Uri Address { get; }
+    public string ConnectionString { get; }
+    public GrpcChannel Channel { get; }
+    public SyntheticRegistry Registry { get; }
+    public SimulatedProvinceSystem? Simulator { get; internal set; }
+    public bool IsRunning => _asProcess ? _process is { HasExited: false } : _app is not null;
+    public int? ProcessId => _process?.Id;
+
+    public async Task StartAsync(CancellationToken ct = default)
+    {
+        if (IsRunning) return;
+        if (_asProcess)
+        {
+            var dll = Path.Combine(AppContext.BaseDirectory, "Gateway.Node.dll");
+            var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            psi.ArgumentList.Add(dll);
+            foreach (var a in _args) psi.ArgumentList.Add(a);
+            _process = Process.Start(psi) ?? throw new InvalidOperationException("Could not start the node process.");
+            _process.OutputDataReceived += (_, _) => { };
+            _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[node {Province}] {e.Data}"); };
+            _process.BeginOutputReadLine();
+            _process.BeginErrorReadLine();
+        }
+        else
+        {
+            var app = NodeApplication.Build(_args);
+            await app.StartNodeAsync(ct);
+            _app = app;
+        }
+        await WaitHealthyAsync(TimeSpan.FromSeconds(60), ct);
+    }
+
+    /// <summary>Graceful stop.</summary>
+    public async Task StopAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+            _app = null;
+        }
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>Kills the node process without warning (SIGKILL): nothing in it gets to finish.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is null) throw new InvalidOperationException("Only a node started as a process can be killed.");
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    private async Task WaitHealthyAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        var client = new Grpc.Health.V1.Health.HealthClient(Channel);
+        var until = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (_process is { HasExited: true })
+                throw new InvalidOperationException($"Node {Province} exited with code {_process.ExitCode} while starting.");
+            try
+            {
+                var reply = await client.CheckAsync(new Grpc.Health.V1.HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(2), cancellationToken: ct);
+                if (reply.Status == Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving) return;
+            }
+            catch (Grpc.Core.RpcException) when (DateTime.UtcNow < until) { }
+            if (DateTime.UtcNow >= until) throw new TimeoutException($"Node {Province} did not become healthy within {timeout}.");
+            await Task.Delay(100, ct);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Simulator is not null) await Simulator.DisposeAsync();
+        await StopAsync();
+        Channel.Dispose();
+    }
+}

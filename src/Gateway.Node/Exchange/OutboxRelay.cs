@@ -1,0 +1,102 @@
+using Gateway.Contracts.Exchange.V1;
+using Gateway.Messaging;
+using Gateway.Node.Infrastructure;
+using Gateway.Node.Transfers;
+using Gateway.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Node.Exchange;
+
+/// <summary>
+/// Publishes committed outbox rows with the idempotent producer, right after the commit signals it
+/// (polling as a fallback), and re-sends envelopes whose receipt has not come, with backoff, until the
+/// retry budget runs out and the exchange is marked failed for operators.
+/// </summary>
+public sealed class OutboxRelay(
+    NodeDatabase db,
+    OutboxStore outbox,
+    EnvelopeProducer producer,
+    OutboxSignal signal,
+    BusinessClock clock,
+    IOptions<NodeOptions> options,
+    ILogger<OutboxRelay> logger) : BackgroundService
+{
+    private const int BatchSize = 500;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                int published;
+                do published = await PumpOnceAsync(stoppingToken);
+                while (published == BatchSize && !stoppingToken.IsCancellationRequested);
+                await FailExhaustedAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // The rows stay in the outbox; the next round sends them.
+                logger.LogWarning(ex, "Outbox relay round failed; retrying after the poll interval");
+            }
+            await signal.WaitAsync(options.Value.OutboxPollInterval, stoppingToken);
+        }
+    }
+
+    /// <summary>One round: claim due rows, publish them as one batch, record the outcome. Returns rows claimed.</summary>
+    public async Task<int> PumpOnceAsync(CancellationToken ct)
+    {
+        var rows = await outbox.ClaimDueAsync(db, BatchSize, clock.UtcNow, ct);
+        if (rows.Count == 0) return 0;
+
+        var records = rows.Select(ToRecord).ToList();
+        var results = await producer.PublishBatchAsync(records, ct);
+        var now = clock.UtcNow;
+        var sent = rows.Where((_, i) => results[i].Succeeded).ToList();
+        var failed = rows.Where((_, i) => !results[i].Succeeded).ToList();
+        if (sent.Count > 0) await outbox.MarkPublishedAsync(db, sent, now, ct);
+        if (failed.Count > 0)
+        {
+            var error = results.First(r => !r.Succeeded).Error ?? "publish failed";
+            await outbox.MarkPublishFailedAsync(db, failed, error, now, ct);
+            logger.LogWarning("{Count} envelopes not published ({Error}); they stay due", failed.Count, error);
+        }
+        return rows.Count;
+    }
+
+    private async Task FailExhaustedAsync(CancellationToken ct)
+    {
+        var exhausted = await outbox.FailExhaustedAsync(db, clock.UtcNow, ct);
+        foreach (var row in exhausted.Where(r => r.CorrelationId is not null))
+        {
+            var reason = $"envelope {row.MessageId} ({row.MessageType}) got no receipt after {row.Attempts} attempts";
+            await db.InTransactionAsync(async (conn, tx, token) =>
+            {
+                await TransferStore.MarkExchangeFailedAsync(conn, tx, row.CorrelationId!, reason, token);
+                await AuditLog.WriteAsync(conn, tx, "relay", "exchange_failed", row.CorrelationId!, null, ct: token);
+            }, ct);
+            logger.LogError("Exchange of transfer {TransferId} failed: {Reason}", row.CorrelationId, reason);
+        }
+    }
+
+    /// <summary>Re-sends carry the same message id; only the attempt counter in the envelope changes.</summary>
+    private static OutgoingRecord ToRecord(OutboxRow row)
+    {
+        var payload = row.Payload;
+        if (row.Attempts > 0)
+        {
+            var envelope = Envelope.Parser.ParseFrom(row.Payload);
+            envelope.Attempt = row.Attempts + 1;
+            payload = Google.Protobuf.MessageExtensions.ToByteArray(envelope);
+        }
+        return new OutgoingRecord(row.Topic, row.Key, payload, new Dictionary<string, string>
+        {
+            ["message-id"] = row.MessageId,
+            ["message-type"] = row.MessageType,
+        });
+    }
+}

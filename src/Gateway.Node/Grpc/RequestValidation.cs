@@ -1,0 +1,149 @@
+using Gateway.Domain.Documents;
+using Gateway.Domain.Values;
+using Proto = Gateway.Contracts.Transfer.V1;
+
+namespace Gateway.Node.Grpc;
+
+/// <summary>
+/// Maps requests to domain documents and lets the domain say what is wrong. Every violated field is
+/// reported at once, by its path in the request (e.g. "application.person.certno"), and nothing changes.
+/// </summary>
+public static class RequestValidation
+{
+    public static void ValidateCertificateForIssue(Proto.Certificate c, string nodeProvince)
+    {
+        var v = new Collector();
+        var issuedOn = string.IsNullOrEmpty(c.IssuedOn) ? DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8)) : v.Date("certificate.issued_on", c.IssuedOn);
+        var region = new DivisionCode(c.InsuplcAdmdvs ?? "");
+        // The node numbers the certificate: validate with a provisional number and ignore that field.
+        var number = region.Check() is null && issuedOn != default ? DocumentNumber.Create(region, issuedOn.Year, 1) : new DocumentNumber("");
+        var certificate = ToDomain(c, v, "certificate", number, issuedOn);
+        v.AddRange("certificate", certificate.Validate().Where(f => f.Field != "number"));
+        if (region.Check() is null && region.Value[..2] != nodeProvince)
+            v.Add("certificate.insuplc_admdvs", $"the origin region must be in this node's province {nodeProvince}");
+        v.ThrowIfAny();
+    }
+
+    public static void ValidateApplication(Proto.SubmitApplicationRequest r, string nodeProvince, DateOnly acceptedOn)
+    {
+        var v = new Collector();
+        if (r.Application is null) v.Add("application", "required");
+        if (r.Certificate is null) v.Add("certificate", "required");
+        if (r.DestinationAgency is null) v.Add("destination_agency", "required");
+        if (r.DestinationAccount is null) v.Add("destination_account", "required: the origin sends the balance there");
+        v.ThrowIfAny();
+
+        var certificate = ToDomain(r.Certificate!, v, "certificate", new DocumentNumber(r.Certificate!.Number ?? ""), v.Date("certificate.issued_on", r.Certificate.IssuedOn));
+        v.AddRange("certificate", certificate.Validate());
+        if (!v.Has("certificate.issued_on") && !certificate.IsValidForApplicationOn(acceptedOn))
+            v.Add("certificate.issued_on", $"a certificate supports an application for {Certificate.ValidityMonths} months; this one ran out on {certificate.ValidThrough:yyyy-MM-dd}");
+        if (!v.Has("certificate.insuplc_admdvs") && certificate.OriginRegion.Value[..2] == nodeProvince)
+            v.Add("certificate.insuplc_admdvs", "the origin is this node's own province: a transfer within a province does not cross the gateway");
+
+        var a = r.Application!;
+        var submittedOn = string.IsNullOrEmpty(a.SubmittedOn) ? acceptedOn : v.Date("application.submitted_on", a.SubmittedOn);
+        var applicationNumber = string.IsNullOrEmpty(a.Number) && r.DestinationAgency!.Admdvs is { Length: 6 } adm && new DivisionCode(adm).Check() is null
+            ? DocumentNumber.Create(new DivisionCode(adm), submittedOn.Year, 1) // the node numbers it
+            : new DocumentNumber(a.Number ?? "");
+        var application = new TransferApplication(applicationNumber, submittedOn, ToDomain(a.Person, v, "application.person"),
+            (InsuranceType)a.Insutype, ToDomain(a.OriginAgency), a.Applicant is null ? null
+                : new Applicant(a.Applicant.Name, new IdentityNumber(CertificateDocumentType.ResidentIdentityCard, a.Applicant.Certno),
+                    a.Applicant.Relation, a.Applicant.Phone, a.Applicant.Address));
+        v.AddRange("application", application.Validate());
+        if (!v.Has("application.person.certno") && !v.Has("certificate.person.certno") && a.Person.Certno != r.Certificate.Person?.Certno)
+            v.Add("application.person.certno", "differs from the certificate's identity number");
+
+        // The contact letter is built from the request: its own fields are the destination's agency, account and handler.
+        var letter = new ContactLetter(applicationNumber, acceptedOn, application.OriginAgency, application.Person, true,
+            application.InsuranceType, ToDomain(r.DestinationAgency!), ToDomain(r.DestinationAccount!), r.Handler, r.HandlerPhone);
+        v.AddRange("", letter.Validate().Where(f =>
+            f.Field.StartsWith("destination_agency", StringComparison.Ordinal) || f.Field.StartsWith("destination_account", StringComparison.Ordinal) ||
+            f.Field.StartsWith("handler", StringComparison.Ordinal)));
+        if (!v.Has("destination_agency.admdvs") && r.DestinationAgency!.Admdvs[..2] != nodeProvince)
+            v.Add("destination_agency.admdvs", $"the destination agency must be in this node's province {nodeProvince}");
+        v.ThrowIfAny();
+    }
+
+    public static void ValidateInformationTable(Proto.InformationTable t, long transferredAmountFen)
+    {
+        var v = new Collector();
+        var issuedOn = v.Date("information_table.table.issued_on", t.IssuedOn);
+        var rows = t.Rows.Select((row, i) => new InformationRow(
+            v.Month($"information_table.table.rows[{i}].from", row.From), v.Month($"information_table.table.rows[{i}].to", row.To),
+            (InsuranceType)row.Insutype, row.PaidMonths, row.AgencyName, new DivisionCode(row.AgencyAdmdvs ?? ""),
+            string.IsNullOrEmpty(row.Remarks) ? null : row.Remarks)).ToList();
+        var table = new InformationTable(ToDomain(t.Person, v, "information_table.table.person"), rows, new Money(t.AmountFen), null,
+            t.Handler, t.HandlerPhone, ToDomain(t.Agency), issuedOn);
+        v.AddRange("information_table.table", table.Validate());
+        if (transferredAmountFen < 0) v.Add("information_table.transferred_amount_fen", "must not be negative");
+        v.ThrowIfAny();
+    }
+
+    private static Certificate ToDomain(Proto.Certificate c, Collector v, string prefix, DocumentNumber number, DateOnly issuedOn) =>
+        new(number, issuedOn, ToDomain(c.Person, v, prefix + ".person"), (InsuranceType)c.Insutype, new DivisionCode(c.InsuplcAdmdvs ?? ""),
+            v.Month(prefix + ".enrolled_from", c.EnrolledFrom), v.Month(prefix + ".enrolled_to", c.EnrolledTo), c.PaidMonths,
+            new Money(c.AccountBalanceFen), ToDomain(c.IssuingAgency));
+
+    private static Person ToDomain(Proto.Person? p, Collector v, string path)
+    {
+        if (p is null)
+        {
+            v.Add(path, "required");
+            return new Person("", new IdentityNumber(CertificateDocumentType.ResidentIdentityCard, ""));
+        }
+        var type = string.IsNullOrEmpty(p.PsnCertType) ? CertificateDocumentType.ResidentIdentityCard
+            : CertificateDocumentTypes.TryFromNationalCode(p.PsnCertType, out var t) ? t : (CertificateDocumentType)(-1);
+        DateOnly? birth = string.IsNullOrEmpty(p.Brdy) ? null : v.Date(path + ".brdy", p.Brdy);
+        return new Person(p.PsnName, new IdentityNumber(type, p.Certno ?? ""),
+            p.Gend == Proto.Gender.Unspecified ? null : (Gender)p.Gend, birth == default(DateOnly) ? null : birth, Blank(p.Phone),
+            p.HouseholdType == Proto.HouseholdType.Unspecified ? null : (HouseholdType)p.HouseholdType,
+            Blank(p.HouseholdAddress), Blank(p.ContactAddress), Blank(p.Postcode));
+    }
+
+    private static Agency ToDomain(Proto.Agency? a) => a is null
+        ? new Agency("", new DivisionCode(""))
+        : new Agency(a.Name, new DivisionCode(a.Admdvs ?? ""), Blank(a.Address), Blank(a.Postcode), Blank(a.Contact), Blank(a.Phone));
+
+    private static BankAccount ToDomain(Proto.BankAccount b) => new(b.AccountName, b.BankName, b.BankCode, b.AccountNumber);
+
+    private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
+
+    /// <summary>Collects violations by request path; the first description per field wins.</summary>
+    private sealed class Collector
+    {
+        private readonly List<(string Field, string Description)> _items = [];
+
+        public bool Has(string field) => _items.Exists(i => i.Field == field);
+
+        public void Add(string field, string description)
+        {
+            if (!Has(field)) _items.Add((field, description));
+        }
+
+        public void AddRange(string prefix, IEnumerable<FieldViolation> violations)
+        {
+            foreach (var f in violations) Add(prefix.Length == 0 ? f.Field : $"{prefix}.{f.Field}", f.Description);
+        }
+
+        public DateOnly Date(string field, string? text)
+        {
+            if (string.IsNullOrEmpty(text)) return default; // the domain reports "required"
+            if (DateOnly.TryParseExact(text, "yyyy-MM-dd", out var d)) return d;
+            Add(field, "must be a date written yyyy-MM-dd");
+            return default;
+        }
+
+        public YearMonth Month(string field, string? text)
+        {
+            if (string.IsNullOrEmpty(text)) return default;
+            if (YearMonth.TryParse(text, out var m, out var error)) return m;
+            Add(field, error ?? "must be a month written yyyy-MM");
+            return default;
+        }
+
+        public void ThrowIfAny()
+        {
+            if (_items.Count > 0) throw new InvalidRequestException(_items.ToList());
+        }
+    }
+}

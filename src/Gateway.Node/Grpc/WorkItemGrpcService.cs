@@ -1,0 +1,57 @@
+using Gateway.Contracts.Transfer.V1;
+using Gateway.Node.Idempotency;
+using Gateway.Node.Infrastructure;
+using Gateway.Node.Transfers;
+using Gateway.Node.WorkItems;
+using Gateway.Storage;
+using WorkItem = Gateway.Contracts.Transfer.V1.WorkItem;
+using Grpc.Core;
+
+namespace Gateway.Node.Grpc;
+
+/// <summary>
+/// The channel through which the node asks its province system for facts and decisions. Unanswered
+/// items are streamed again on every new subscription, so they survive a province-system restart.
+/// </summary>
+public sealed class WorkItemGrpcService(
+    IdempotentCalls calls,
+    TransferWorkflow workflow,
+    NodeDatabase db,
+    WorkItemSignal workItems,
+    OutboxSignal outboxSignal,
+    ILogger<WorkItemGrpcService> logger) : WorkItemService.WorkItemServiceBase
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+
+    public override async Task SubscribeWorkItems(SubscribeWorkItemsRequest request, IServerStreamWriter<WorkItem> responseStream, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        var sent = new HashSet<string>(StringComparer.Ordinal);
+        logger.LogInformation("Work-item subscriber '{Subscriber}' connected", request.Subscriber);
+        while (!ct.IsCancellationRequested)
+        {
+            var wake = workItems.Next; // taken before reading, so no notification slips between
+            var pending = await WorkItemFeed.ListPendingAsync(db.DataSource, 200, ct);
+            foreach (var p in pending.Where(p => sent.Add(p.ItemId)))
+            {
+                var item = WorkItem.Parser.ParseFrom(p.Payload);
+                item.DeliveryCount = await WorkItemFeed.MarkDeliveredAsync(db.DataSource, p.ItemId, ct);
+                await responseStream.WriteAsync(item, ct);
+            }
+            // Forget answered items so the set does not grow without bound.
+            sent.IntersectWith(pending.Select(p => p.ItemId));
+            try { await wake.WaitAsync(PollInterval, ct); }
+            catch (TimeoutException) { }
+            catch (OperationCanceledException) { break; }
+        }
+        logger.LogInformation("Work-item subscriber '{Subscriber}' left", request.Subscriber);
+    }
+
+    public override async Task<AnswerWorkItemResponse> AnswerWorkItem(AnswerWorkItemRequest request, ServerCallContext context)
+    {
+        var response = await calls.RunAsync(context, request, (conn, tx, ct) => workflow.AnswerWorkItemAsync(conn, tx, request, ct));
+        outboxSignal.Notify();
+        workItems.Notify();
+        return response;
+    }
+}

@@ -1,0 +1,30 @@
+namespace Gateway.Node;
+
+/// <summary>Settings of one province node (section "Gateway").</summary>
+public sealed class NodeOptions
+{
+    public const string Section = "Gateway";
+
+    /// <summary>Two-digit code of the province this node serves, e.g. "15".</summary>
+    public string Province { get; set; } = "";
+
+    /// <summary>How long an idempotency key is remembered.</summary>
+    public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Re-send schedule for envelopes that wait for a receipt.</summary>
+    public TimeSpan ResendFirstDelay { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan ResendMaxDelay { get; set; } = TimeSpan.FromMinutes(10);
+    public int ResendBudget { get; set; } = 20;
+
+    /// <summary>Fallback poll of the outbox when no commit signalled it.</summary>
+    public TimeSpan OutboxPollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Largest number of envelopes applied in one database transaction.</summary>
+    public int InboxBatchSize { get; set; } = 200;
+
+    /// <summary>Offset of the business calendar's day from UTC (China Standard Time).</summary>
+    public TimeSpan BusinessUtcOffset { get; set; } = TimeSpan.FromHours(8);
+
+    /// <summary>Folder with extra calendar years (operators drop a new year here without a rebuild).</summary>
+    public string? CalendarDirectory { get; set; }
+}
