@@ -232,7 +232,13 @@ public sealed class SimulatedProvinceSystem : IAsyncDisposable
             await foreach (var item in _queue.Reader.ReadAllAsync(ct))
             {
                 await _pause.WaitAsync(ct);
-                await HandleAsync(item, ct);
+                try { await HandleAsync(item, ct); }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Keep answering the rest; the node redelivers this one later.
+                    Interlocked.Increment(ref _answerFailures);
+                    _logger.LogError(ex, "Item {ItemId} failed unexpectedly", item.ItemId);
+                }
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { }

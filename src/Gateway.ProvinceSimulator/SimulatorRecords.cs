@@ -2,7 +2,13 @@ using Gateway.Contracts.Transfer.V1;
 
 namespace Gateway.ProvinceSimulator;
 
-/// <summary>Counts since start. Duplicates are deliveries of an item id this system had already applied.</summary>
+/// <summary>Counts since start.</summary>
+/// <param name="Received">Deliveries read from the stream, repeats included.</param>
+/// <param name="Answered">Answers the node accepted, re-sent ones included.</param>
+/// <param name="Duplicates">Deliveries of an item id this system had already applied.</param>
+/// <param name="AnswerFailures">Items left unanswered for now (node unreachable, refused, or unknown kind).</param>
+/// <param name="Subscriptions">Streams the node opened.</param>
+/// <param name="Disconnects">Streams that ended or could not be opened; each is followed by a backoff.</param>
 public sealed record SimulatorCounters(
     long Received,
     long Answered,
