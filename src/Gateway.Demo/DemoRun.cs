@@ -12,6 +12,8 @@ public sealed class DemoRun(string origin, string destination, bool useRedis)
 
     public async Task<int> RunAsync(CancellationToken ct)
     {
+        // Logs and CI capture output without a terminal: give tables room instead of 80 columns.
+        if (AnsiConsole.Profile.Width < 140) AnsiConsole.Profile.Width = 140;
         AnsiConsole.MarkupLine("[bold]Interprovincial exchange gateway: two-province demo[/]");
         GatewayCluster? cluster = null;
         try
@@ -142,9 +144,11 @@ public sealed class DemoRun(string origin, string destination, bool useRedis)
         var deadlines = new Table().Border(TableBorder.Simple).AddColumns("step", "due", "working days", "governing province", "status", "calendar");
         foreach (var s in d.Deadlines.Concat(r.Origin.Deadlines).GroupBy(s => s.Step).Select(g => g.First()))
             deadlines.AddRow(s.Step, s.DueOn, s.WorkingDays.ToString(), s.GoverningProvince,
-                s.Met ? "[green]met[/]" : s.Overdue ? "[red]overdue[/]" : "open", Markup.Escape(s.Calendar));
+                s.Met ? "[green]met[/]" : s.Overdue ? "[red]overdue[/]" : Closed(d) ? "not reached" : "open", Markup.Escape(s.Calendar));
         AnsiConsole.Write(deadlines);
     }
+
+    private static bool Closed(Transfer d) => d.State is TransferState.Withdrawn or TransferState.LetterReturned;
 
     private static string Mask(string? certno) => certno is { Length: 18 } ? certno[..6] + "********" + certno[14..] : "(none)";
 }

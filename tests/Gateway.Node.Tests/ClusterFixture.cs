@@ -1,0 +1,38 @@
+using Gateway.Harness;
+using Npgsql;
+
+namespace Gateway.Node.Tests;
+
+/// <summary>Two province nodes (15 内蒙古, 51 四川) on the embedded broker, private PostgreSQL and a real redis-server.</summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    public GatewayCluster Cluster { get; private set; } = null!;
+    public TransferDriver Driver { get; private set; } = null!;
+    public static DateOnly Today => DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8));
+
+    public async Task InitializeAsync()
+    {
+        Cluster = await GatewayCluster.StartAsync(new ClusterOptions { Provinces = ["15", "51"], PeoplePerProvince = 80 });
+        Driver = new TransferDriver(Cluster);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Cluster is not null) await Cluster.DisposeAsync();
+    }
+
+    public async Task<long> CountAsync(string province, string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var conn = new NpgsqlConnection(Cluster[province].ConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value);
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync());
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "two-province cluster";
+}

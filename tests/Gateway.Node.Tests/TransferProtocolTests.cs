@@ -1,0 +1,113 @@
+using Gateway.Contracts.Transfer.V1;
+using Gateway.Harness;
+using Gateway.ProvinceSimulator;
+using Grpc.Core;
+
+namespace Gateway.Node.Tests;
+
+[Collection(ClusterCollection.Name)]
+public sealed class TransferProtocolTests(ClusterFixture fx)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Full_transfer_credits_at_destination_exactly_what_the_origin_debited()
+    {
+        var person = fx.Driver.PickPerson("15", EnrolmentState.Suspended);
+        var before = person.BalanceFen;
+        var totalBefore = fx.Cluster.Nodes.Values.Sum(n => n.Registry.TotalBalance());
+
+        var (destination, origin) = await fx.Driver.RunAsync("15", "51", person, ClusterFixture.Today, Timeout);
+
+        Assert.Equal(TransferState.Completed, destination.State);
+        Assert.Equal(TransferState.Acknowledged, origin.State);
+        Assert.Equal(before, origin.TransferredAmountFen);
+        Assert.Equal(before, destination.CreditedAmountFen);
+        Assert.Equal(0, fx.Cluster["15"].Registry.BalanceOf(person.IdentityNumber));
+        Assert.Equal(before, fx.Cluster["51"].Registry.BalanceOf(person.IdentityNumber));
+        Assert.Equal(totalBefore, fx.Cluster.Nodes.Values.Sum(n => n.Registry.TotalBalance()));
+        // Deadlines: letter by Sichuan (destination), table and balance by Inner Mongolia (origin), completion by Sichuan in 3.
+        Assert.Equal("51", destination.Deadlines.Single(d => d.Step == "LETTER").GoverningProvince);
+        Assert.Equal("15", destination.Deadlines.Single(d => d.Step == "INFO_TABLE").GoverningProvince);
+        Assert.Equal(3, destination.Deadlines.Single(d => d.Step == "COMPLETION").WorkingDays);
+        Assert.All(destination.Deadlines.Where(d => d.Step != "OVERALL" && d.Step != "BALANCE"), d => Assert.True(d.Met, d.Step));
+    }
+
+    [Fact]
+    public async Task Returned_letter_shows_its_reason_at_the_destination_and_moves_no_money()
+    {
+        var person = fx.Driver.PickPerson("15", EnrolmentState.Active); // not suspended at the origin
+        var (destination, origin) = await fx.Driver.RunAsync("15", "51", person, ClusterFixture.Today, Timeout);
+
+        Assert.Equal(TransferState.LetterReturned, destination.State);
+        Assert.Equal(TransferState.LetterReturned, origin.State);
+        Assert.Equal("PERSON_NOT_SUSPENDED", destination.ReturnReasonCode);
+        Assert.Contains("suspend", destination.ReturnReason, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(person.BalanceFen, fx.Cluster["15"].Registry.BalanceOf(person.IdentityNumber));
+        Assert.Equal(0, destination.CreditedAmountFen);
+    }
+
+    [Fact]
+    public async Task Withdrawal_before_the_origin_acts_withdraws_both_copies()
+    {
+        var simulator = fx.Cluster["15"].Simulator!;
+        var person = fx.Driver.PickPerson("15", EnrolmentState.Suspended);
+        simulator.Pause();
+        string transferId;
+        try
+        {
+            var certificate = await fx.Driver.IssueCertificateAsync("15", person, ClusterFixture.Today);
+            transferId = (await fx.Driver.SubmitAsync("51", certificate, ClusterFixture.Today)).TransferId;
+            await fx.Driver.WaitForStateAsync("15", transferId, Timeout, TransferState.LetterSent);
+            var requested = await fx.Driver.Client("51").WithdrawTransferAsync(new WithdrawTransferRequest { TransferId = transferId, Reason = "stays" }, TransferDriver.Key());
+            Assert.Equal(TransferState.WithdrawalRequested, requested.State);
+            await fx.Driver.WaitForStateAsync("51", transferId, Timeout, TransferState.Withdrawn);
+            await fx.Driver.WaitForStateAsync("15", transferId, Timeout, TransferState.Withdrawn);
+        }
+        finally
+        {
+            simulator.Resume();
+        }
+        // The cancelled items are never applied: no money left the origin.
+        await Task.Delay(500);
+        Assert.Equal(person.BalanceFen, fx.Cluster["15"].Registry.BalanceOf(person.IdentityNumber));
+        var cancelled = await fx.CountAsync("15", "SELECT count(*) FROM work_items WHERE transfer_id = @id AND status = 'cancelled'", ("id", transferId));
+        Assert.True(cancelled >= 1);
+    }
+
+    [Fact]
+    public async Task Withdrawal_after_the_origin_acted_is_refused_with_a_reason()
+    {
+        var person = fx.Driver.PickPerson("15", EnrolmentState.Suspended);
+        var (destination, _) = await fx.Driver.RunAsync("15", "51", person, ClusterFixture.Today, Timeout);
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => fx.Driver.Client("51")
+            .WithdrawTransferAsync(new WithdrawTransferRequest { TransferId = destination.TransferId }, TransferDriver.Key()).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, ex.StatusCode);
+        Assert.Equal("ORIGIN_ALREADY_ACTED", ErrorDetails.Reason(ex));
+        var after = await fx.Driver.Client("51").GetTransferAsync(new GetTransferRequest { TransferId = destination.TransferId });
+        Assert.Equal(TransferState.Completed, after.State);
+    }
+
+    [Fact]
+    public async Task Listing_pages_through_every_transfer_once()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            var certificate = await fx.Driver.IssueCertificateAsync("15", fx.Driver.PickPerson("15", EnrolmentState.Suspended), ClusterFixture.Today);
+            await fx.Driver.SubmitAsync("51", certificate, ClusterFixture.Today);
+        }
+        var seen = new List<string>();
+        var token = "";
+        do
+        {
+            var page = await fx.Driver.Client("51").ListTransfersAsync(new ListTransfersRequest { PageSize = 2, PageToken = token });
+            Assert.True(page.Transfers.Count <= 2);
+            seen.AddRange(page.Transfers.Select(t => t.TransferId));
+            token = page.NextPageToken;
+        } while (token != "");
+        var total = await fx.CountAsync("51", "SELECT count(*) FROM transfers");
+        Assert.Equal(total, seen.Count);
+        Assert.Equal(seen.Count, seen.Distinct().Count());
+    }
+}
