@@ -9,7 +9,8 @@ public sealed class RedisIdempotencyCacheTests(RedisFixture fixture) : IAsyncLif
     private readonly string _prefix = $"gw:t{Guid.NewGuid():N}:idem:";
 
     public async Task InitializeAsync() =>
-        _cache = await RedisIdempotencyCache.ConnectAsync(new RedisIdempotencyCacheOptions { Endpoint = fixture.Server.Endpoint, KeyPrefix = _prefix });
+        // Shared CI machines stall for hundreds of milliseconds; the default 500 ms budget would turn that into misses.
+        _cache = await RedisIdempotencyCache.ConnectAsync(new RedisIdempotencyCacheOptions { Endpoint = fixture.Server.Endpoint, KeyPrefix = _prefix, OperationTimeout = TimeSpan.FromSeconds(5) });
 
     public async Task DisposeAsync() => await _cache.DisposeAsync();
 
