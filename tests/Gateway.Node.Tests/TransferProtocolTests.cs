@@ -110,4 +110,43 @@ public sealed class TransferProtocolTests(ClusterFixture fx)
         Assert.Equal(total, seen.Count);
         Assert.Equal(seen.Count, seen.Distinct().Count());
     }
+
+    [Fact]
+    public async Task A_second_application_on_an_open_certificate_is_refused()
+    {
+        var simulator = fx.Cluster["15"].Simulator!;
+        simulator.Pause(); // keep the first transfer open
+        try
+        {
+            var certificate = await fx.Driver.IssueCertificateAsync("15", fx.Driver.PickPerson("15", EnrolmentState.Suspended), ClusterFixture.Today);
+            var first = await fx.Driver.SubmitAsync("51", certificate, ClusterFixture.Today);
+            var ex = await Assert.ThrowsAsync<RpcException>(() => fx.Driver.SubmitAsync("51", certificate, ClusterFixture.Today));
+            Assert.Equal(StatusCode.FailedPrecondition, ex.StatusCode);
+            Assert.Equal("TRANSFER_ALREADY_OPEN", ErrorDetails.Reason(ex));
+            Assert.Equal(1, await fx.CountAsync("51", "SELECT count(*) FROM transfers WHERE certificate_number = @n", ("n", certificate.Number)));
+            await fx.Driver.Client("51").WithdrawTransferAsync(new WithdrawTransferRequest { TransferId = first.TransferId }, TransferDriver.Key());
+        }
+        finally
+        {
+            simulator.Resume();
+        }
+    }
+
+    [Fact]
+    public async Task Origin_returns_a_letter_whose_certificate_was_issued_to_someone_else()
+    {
+        var owner = fx.Driver.PickPerson("15", EnrolmentState.Suspended);
+        var other = fx.Driver.PickPerson("15", EnrolmentState.Suspended);
+        var issued = await fx.Driver.IssueCertificateAsync("15", owner, ClusterFixture.Today);
+        var forged = new Gateway.ProvinceSimulator.ProvinceDocuments(fx.Cluster["15"].Registry.Profile).BuildCertificate(other, null, ClusterFixture.Today);
+        forged.Number = issued.Number;
+        forged.InsuplcAdmdvs = issued.InsuplcAdmdvs;
+        forged.IssuingAgency = issued.IssuingAgency;
+
+        var accepted = await fx.Driver.SubmitAsync("51", forged, ClusterFixture.Today);
+        var destination = await fx.Driver.WaitForStateAsync("51", accepted.TransferId, Timeout, TransferState.LetterReturned);
+
+        Assert.Equal("DOCUMENTS_INCONSISTENT", destination.ReturnReasonCode);
+        Assert.Equal(other.BalanceFen, fx.Cluster["15"].Registry.BalanceOf(other.IdentityNumber));
+    }
 }

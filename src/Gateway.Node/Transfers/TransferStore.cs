@@ -131,6 +131,25 @@ public static class TransferStore
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>The id of a transfer for this certificate that has not ended yet, if any.</summary>
+    public static async Task<string?> FindOpenByCertificateAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string certificateNumber, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("""
+            SELECT transfer_id FROM transfers
+            WHERE certificate_number = @n AND state NOT IN ('Completed', 'Acknowledged', 'LetterReturned', 'Withdrawn')
+            LIMIT 1
+            """, conn, tx);
+        cmd.Parameters.AddWithValue("n", certificateNumber);
+        return await cmd.ExecuteScalarAsync(ct) as string;
+    }
+
+    public static async Task<string?> FindCertificateCertnoAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string number, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT certno FROM certificates WHERE number = @n", conn, tx);
+        cmd.Parameters.AddWithValue("n", number);
+        return await cmd.ExecuteScalarAsync(ct) as string;
+    }
+
     public static async Task MarkExchangeFailedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string transferId, string reason, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("""

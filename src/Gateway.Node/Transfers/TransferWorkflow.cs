@@ -50,6 +50,11 @@ public sealed class TransferWorkflow(
         var acceptedOn = string.IsNullOrEmpty(request.AcceptedOn) ? clock.Today : DateOnly.Parse(request.AcceptedOn);
         RequestValidation.ValidateApplication(request, node.Province, acceptedOn);
 
+        var open = await TransferStore.FindOpenByCertificateAsync(conn, tx, request.Certificate.Number, ct);
+        if (open is not null)
+            throw new RefusedException("TRANSFER_ALREADY_OPEN",
+                $"Certificate {request.Certificate.Number} already has an open transfer ({open}); withdraw it or wait for it to end.",
+                new Dictionary<string, string> { ["transfer_id"] = open });
         var origin = new ProvinceCode(request.Certificate.InsuplcAdmdvs[..2]);
         var destination = new ProvinceCode(node.Province);
         var transferId = $"{node.Province}T{Guid.CreateVersion7():N}";
@@ -309,6 +314,18 @@ public sealed class TransferWorkflow(
             Letter = m.ToByteArray(),
         };
         await TransferStore.InsertAsync(conn, tx, record, ct);
+
+        // A certificate this node issued must describe the same person as the letter.
+        var issued = await TransferStore.FindCertificateCertnoAsync(conn, tx, m.Certificate.Number, ct);
+        if (issued is not null && !string.Equals(issued, m.Letter.Person.Certno, StringComparison.OrdinalIgnoreCase))
+        {
+            const string text = "The certificate number was issued here to a different person than the letter names.";
+            transfer.ReturnLetter(ReturnReason.DocumentsInconsistent, text, today);
+            await SaveAsync(conn, tx, record, transfer, ct);
+            await Outbound.EnqueueAsync(conn, tx, envelopes.Create(record.CounterpartProvince, transfer.Id, Steps.LetterReturned,
+                new LetterReturned { TransferId = transfer.Id, ReasonCode = ReturnReason.DocumentsInconsistent.Code(), Reason = text, ReturnedOn = Iso(today) }), ct);
+            return;
+        }
         await AddWorkItemAsync(conn, tx, record, WorkItemKind.CheckOriginEnrolment, Steps.CheckOrigin, null, ct);
     }
 
