@@ -185,6 +185,13 @@ public sealed class TransferWorkflow(
             _ => throw InvalidRequestException.Single("origin_enrolment.status", "State the person's enrolment status at the origin."),
         };
         if (!string.IsNullOrWhiteSpace(answer.Remarks)) text += " " + answer.Remarks.Trim();
+        await ReturnLetterAsync(conn, tx, record, transfer, reason, text, today, ct);
+    }
+
+    /// <summary>Origin returns the letter: state change and the notice to the destination, together.</summary>
+    private async Task ReturnLetterAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TransferRecord record, DomainTransfer transfer,
+        ReturnReason reason, string text, DateOnly today, CancellationToken ct)
+    {
         Apply(() => transfer.ReturnLetter(reason, text, today));
         await SaveAsync(conn, tx, record, transfer, ct);
         await Outbound.EnqueueAsync(conn, tx, envelopes.Create(record.CounterpartProvince, transfer.Id, Steps.LetterReturned,
@@ -319,11 +326,8 @@ public sealed class TransferWorkflow(
         var issued = await TransferStore.FindCertificateCertnoAsync(conn, tx, m.Certificate.Number, ct);
         if (issued is not null && !string.Equals(issued, m.Letter.Person.Certno, StringComparison.OrdinalIgnoreCase))
         {
-            const string text = "The certificate number was issued here to a different person than the letter names.";
-            transfer.ReturnLetter(ReturnReason.DocumentsInconsistent, text, today);
-            await SaveAsync(conn, tx, record, transfer, ct);
-            await Outbound.EnqueueAsync(conn, tx, envelopes.Create(record.CounterpartProvince, transfer.Id, Steps.LetterReturned,
-                new LetterReturned { TransferId = transfer.Id, ReasonCode = ReturnReason.DocumentsInconsistent.Code(), Reason = text, ReturnedOn = Iso(today) }), ct);
+            await ReturnLetterAsync(conn, tx, record, transfer, ReturnReason.DocumentsInconsistent,
+                "The certificate number was issued here to a different person than the letter names.", today, ct);
             return;
         }
         await AddWorkItemAsync(conn, tx, record, WorkItemKind.CheckOriginEnrolment, Steps.CheckOrigin, null, ct);
