@@ -1,0 +1,74 @@
+using System.Text;
+using Gateway.Contracts.Exchange.V1;
+using Gateway.Contracts.Transfer.V1;
+using Gateway.Messaging;
+using Gateway.ProvinceSimulator;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using static Gateway.Harness.Tests.ProcessClusterFixture;
+
+namespace Gateway.Harness.Tests;
+
+/// <summary>Poison goes to the dead-letter table and topic with its reason, and the inbox keeps flowing.</summary>
+[Collection(ProcessClusterCollection.Name)]
+public sealed class PoisonMessageTests(ProcessClusterFixture fx)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private static DateOnly Today => DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8));
+
+    [Fact]
+    public async Task Poison_message_goes_to_dead_letter_and_later_messages_still_flow()
+    {
+        var kafka = new KafkaProbe(fx.Cluster.Broker.BootstrapServers);
+        var db = fx.Db(Destination);
+        var garbage = Encoding.UTF8.GetBytes($"this is not an envelope {Guid.NewGuid():N}");
+        var unknown = new Envelope
+        {
+            MessageId = $"{Origin}:fault-test:{Guid.NewGuid():N}",
+            MessageType = "FilingTeleported",
+            SenderProvince = Origin,
+            ReceiverProvince = Destination,
+            CorrelationId = "no-such-transfer",
+            SentAt = Timestamp.FromDateTime(DateTime.UtcNow),
+            SchemaVersion = "1.0",
+            Payload = ByteString.CopyFromUtf8("{}"),
+            Attempt = 1,
+        }.ToByteArray();
+
+        await kafka.ProduceAsync(TopicNames.Inbox(Destination), "poison", garbage);
+        await kafka.ProduceAsync(TopicNames.Inbox(Destination), "poison", unknown);
+
+        // The table: one row each, found by payload, with a reason that says what was wrong.
+        var garbageReason = await DeadLetterReasonAsync(db, garbage);
+        Assert.False(string.IsNullOrWhiteSpace(garbageReason));
+        var unknownReason = await DeadLetterReasonAsync(db, unknown);
+        Assert.Contains("FilingTeleported", unknownReason);
+        Assert.Equal(1, await db.CountAsync("SELECT count(*) FROM dead_letters WHERE payload = @p", ("p", unknown)));
+        Assert.Equal(0, await db.CountAsync("SELECT count(*) FROM inbox WHERE message_id = @id", ("id", Envelope.Parser.ParseFrom(unknown).MessageId)));
+
+        // The topic: a copy of each record, with the reason in a header.
+        var topic = TopicNames.DeadLetter(Destination);
+        foreach (var (payload, reason) in new[] { (garbage, garbageReason), (unknown, unknownReason) })
+        {
+            var copy = kafka.ReadUntil(topic, r => r.Message.Value.AsSpan().SequenceEqual(payload), Timeout);
+            Assert.Equal(reason, KafkaProbe.Header(copy, "dead-letter-reason"));
+            Assert.Equal(TopicNames.Inbox(Destination), KafkaProbe.Header(copy, "original-topic"));
+        }
+
+        // The consumer kept going: a transfer through the same inbox completes.
+        var person = fx.Driver.PickPerson(Origin, EnrolmentState.Suspended);
+        var (destination, origin) = await fx.Driver.RunAsync(Origin, Destination, person, Today, Timeout);
+        Assert.Equal(TransferState.Completed, destination.State);
+        Assert.Equal(TransferState.Acknowledged, origin.State);
+        Assert.Equal(person.BalanceFen, destination.CreditedAmountFen);
+    }
+
+    private static async Task<string> DeadLetterReasonAsync(NodeDb db, byte[] payload)
+    {
+        string? reason = null;
+        await NodeDb.WaitUntilAsync(async () =>
+            (reason = (string?)await db.ScalarAsync("SELECT reason FROM dead_letters WHERE payload = @p", ("p", payload))) is not null,
+            Timeout, "a dead_letters row for the poison record");
+        return reason!;
+    }
+}
