@@ -29,6 +29,8 @@ public sealed class InboxProcessor(
     IOptions<NodeOptions> options,
     ILogger<InboxProcessor> logger) : BackgroundService
 {
+    private readonly Polly.ResiliencePipeline _commit = KafkaResilience.CommitPipeline();
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         // The Kafka client blocks; keep it off the thread pool's request threads.
         Task.Factory.StartNew(() => RunAsync(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
@@ -45,7 +47,8 @@ public sealed class InboxProcessor(
                 batch = consumer.ConsumeBatch(options.Value.InboxBatchSize, TimeSpan.FromMilliseconds(200), stoppingToken);
                 if (batch.Count == 0) continue;
                 var outcome = await ApplyBatchAsync(batch, stoppingToken);
-                consumer.Commit(batch);
+                // Applied and committed in PostgreSQL already: a failed offset commit only means a harmless redelivery.
+                _commit.Execute(() => consumer.Commit(batch));
                 await PublishDeadLettersAsync(outcome.DeadLetters, stoppingToken);
                 if (outcome.Outbound) outboxSignal.Notify();
                 if (outcome.WorkItems) workItemSignal.Notify();

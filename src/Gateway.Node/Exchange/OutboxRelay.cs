@@ -4,6 +4,9 @@ using Gateway.Node.Infrastructure;
 using Gateway.Node.Transfers;
 using Gateway.Storage;
 using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
 
 namespace Gateway.Node.Exchange;
 
@@ -19,9 +22,11 @@ public sealed class OutboxRelay(
     OutboxSignal signal,
     BusinessClock clock,
     IOptions<NodeOptions> options,
+    KafkaOptions kafka,
     ILogger<OutboxRelay> logger) : BackgroundService
 {
     private const int BatchSize = 500;
+    private readonly ResiliencePipeline<IReadOnlyList<PublishResult>> _publish = KafkaResilience.PublishPipeline(kafka, logger);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -54,7 +59,17 @@ public sealed class OutboxRelay(
         if (rows.Count == 0) return 0;
 
         var records = rows.Select(ToRecord).ToList();
-        var results = await producer.PublishBatchAsync(records, ct);
+        IReadOnlyList<PublishResult> results;
+        try
+        {
+            results = await _publish.ExecuteAsync(async token => await producer.PublishBatchAsync(records, token), ct);
+        }
+        catch (Exception ex) when (ex is BrokenCircuitException or TimeoutRejectedException)
+        {
+            // The claimed rows' lease runs out and they are sent in a later round.
+            logger.LogWarning("Outbox round skipped: {Reason}", ex.Message);
+            return 0;
+        }
         var now = clock.UtcNow;
         var sent = rows.Where((_, i) => results[i].Succeeded).ToList();
         var failed = rows.Where((_, i) => !results[i].Succeeded).ToList();
