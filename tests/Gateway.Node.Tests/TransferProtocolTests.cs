@@ -149,4 +149,39 @@ public sealed class TransferProtocolTests(ClusterFixture fx)
         Assert.Equal("DOCUMENTS_INCONSISTENT", destination.ReturnReasonCode);
         Assert.Equal(other.BalanceFen, fx.Cluster["15"].Registry.BalanceOf(other.IdentityNumber));
     }
+
+    [Fact]
+    public async Task A_transfer_past_its_overall_limit_is_listed_as_overdue()
+    {
+        var simulator = fx.Cluster["15"].Simulator!;
+        simulator.Pause(); // the origin never answers
+        try
+        {
+            var acceptedOn = ClusterFixture.Today.AddMonths(-2);
+            var certificate = await fx.Driver.IssueCertificateAsync("15", fx.Driver.PickPerson("15", EnrolmentState.Suspended), acceptedOn);
+            var accepted = await fx.Driver.SubmitAsync("51", certificate, acceptedOn);
+
+            Assert.True(accepted.Overdue);
+            var overall = accepted.Deadlines.Single(d => d.Step == "OVERALL");
+            Assert.True(overall.Overdue);
+            Assert.Equal("51", overall.GoverningProvince);
+            Assert.Equal(24, overall.WorkingDays); // Sichuan: whole transfer within 24 working days
+
+            var overdue = new List<string>();
+            var token = "";
+            do
+            {
+                var page = await fx.Driver.Client("51").ListTransfersAsync(new ListTransfersRequest { OverdueOnly = true, PageSize = 50, PageToken = token });
+                Assert.All(page.Transfers, t => Assert.True(t.Overdue));
+                overdue.AddRange(page.Transfers.Select(t => t.TransferId));
+                token = page.NextPageToken;
+            } while (token != "");
+            Assert.Contains(accepted.TransferId, overdue);
+            await fx.Driver.Client("51").WithdrawTransferAsync(new WithdrawTransferRequest { TransferId = accepted.TransferId }, TransferDriver.Key());
+        }
+        finally
+        {
+            simulator.Resume();
+        }
+    }
 }
