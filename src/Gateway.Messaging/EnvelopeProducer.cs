@@ -8,7 +8,10 @@ namespace Gateway.Messaging;
 /// <summary>One record to publish: the serialized envelope, keyed so related envelopes stay in order.</summary>
 public sealed record OutgoingRecord(string Topic, string Key, byte[] Value, IReadOnlyDictionary<string, string>? Headers = null);
 
-/// <summary>What happened to one record: acknowledged at <see cref="Position"/>, or failed with <see cref="Error"/>.</summary>
+/// <summary>
+/// What happened to one record: acknowledged, or failed with <see cref="Error"/>. <see cref="Position"/> is
+/// null when the broker acknowledged a retry as a duplicate of a record it already had (no offset is given then).
+/// </summary>
 public sealed record PublishResult(OutgoingRecord Record, bool Succeeded, string? Error, TopicPartitionOffset? Position);
 
 /// <summary>
@@ -200,7 +203,8 @@ public sealed class EnvelopeProducer : IDisposable
         public void Report(int index, DeliveryReport<string, byte[]> report) =>
             Set(index, report.Error.IsError
                 ? new PublishResult(Records[index], false, Describe(report.Error), null)
-                : new PublishResult(Records[index], true, null, report.TopicPartitionOffset));
+                : new PublishResult(Records[index], true, null,
+                    report.Offset == Offset.Unset ? null : report.TopicPartitionOffset));
 
         public void Fail(int index, string error) => Set(index, new PublishResult(Records[index], false, error, null));
 

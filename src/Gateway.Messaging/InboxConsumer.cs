@@ -17,7 +17,7 @@ public sealed class InboxConsumer : IDisposable
 
     private readonly ILogger _logger;
     private readonly IConsumer<string, byte[]> _consumer;
-    private readonly HashSet<TopicPartition> _assigned = [];
+    private readonly HashSet<TopicPartition> _assigned = []; // guarded by itself: Assignment may be read from any thread
     private bool _disposed;
 
     public InboxConsumer(KafkaOptions options, string groupId, ILogger<InboxConsumer>? logger = null)
@@ -37,8 +37,8 @@ public sealed class InboxConsumer : IDisposable
 
     public string GroupId { get; }
 
-    /// <summary>Partitions this member owns right now (changes only inside <see cref="ConsumeBatch"/>).</summary>
-    public IReadOnlyCollection<TopicPartition> Assignment => [.. _assigned];
+    /// <summary>Partitions this member owns right now (changes only inside <see cref="ConsumeBatch"/>). Safe from any thread.</summary>
+    public IReadOnlyCollection<TopicPartition> Assignment => Owned();
 
     public void Subscribe(string topic) => Subscribe([topic]);
 
@@ -70,8 +70,11 @@ public sealed class InboxConsumer : IDisposable
             batch.Add(next);
 
         // A rebalance inside the loop may have taken partitions away: their records now belong to another member.
-        if (batch.Count > 0 && batch.Any(r => !_assigned.Contains(r.TopicPartition)))
-            batch.RemoveAll(r => !_assigned.Contains(r.TopicPartition));
+        if (batch.Count > 0)
+        {
+            var owned = Owned();
+            batch.RemoveAll(r => !owned.Contains(r.TopicPartition));
+        }
         return batch;
     }
 
@@ -83,9 +86,10 @@ public sealed class InboxConsumer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(processed);
         ObjectDisposedException.ThrowIf(_disposed, this);
+        var owned = Owned();
         var offsets = processed
             .GroupBy(r => r.TopicPartition)
-            .Where(g => _assigned.Contains(g.Key))
+            .Where(g => owned.Contains(g.Key))
             .Select(g => new TopicPartitionOffset(g.Key, new Offset(g.Max(r => r.Offset.Value) + 1)))
             .ToList();
         if (offsets.Count == 0) return;
@@ -108,7 +112,8 @@ public sealed class InboxConsumer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(unprocessed);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        foreach (var partition in unprocessed.GroupBy(r => r.TopicPartition).Where(g => _assigned.Contains(g.Key)))
+        var owned = Owned();
+        foreach (var partition in unprocessed.GroupBy(r => r.TopicPartition).Where(g => owned.Contains(g.Key)))
             _consumer.Seek(new TopicPartitionOffset(partition.Key, new Offset(partition.Min(r => r.Offset.Value))));
     }
 
@@ -145,7 +150,7 @@ public sealed class InboxConsumer : IDisposable
     private void OnAssigned(IEnumerable<TopicPartition> partitions)
     {
         var list = partitions.ToList();
-        _assigned.UnionWith(list);
+        lock (_assigned) _assigned.UnionWith(list);
         _logger.LogInformation("Group {Group} assigned {Partitions}", GroupId, string.Join(", ", list));
     }
 
@@ -153,7 +158,7 @@ public sealed class InboxConsumer : IDisposable
     {
         // Everything handed out earlier was committed by the caller or will be re-read by the next owner.
         var list = partitions.Select(p => p.TopicPartition).ToList();
-        _assigned.ExceptWith(list);
+        lock (_assigned) _assigned.ExceptWith(list);
         _logger.LogInformation("Group {Group} revoked {Partitions}", GroupId, string.Join(", ", list));
     }
 
@@ -161,8 +166,13 @@ public sealed class InboxConsumer : IDisposable
     {
         // Lost means another member may already own them: drop their in-flight positions, never commit them.
         var list = partitions.Select(p => p.TopicPartition).ToList();
-        _assigned.ExceptWith(list);
+        lock (_assigned) _assigned.ExceptWith(list);
         _logger.LogWarning("Group {Group} lost {Partitions}", GroupId, string.Join(", ", list));
+    }
+
+    private HashSet<TopicPartition> Owned()
+    {
+        lock (_assigned) return [.. _assigned];
     }
 
     private static bool IsRebalanceError(ErrorCode code) => code is

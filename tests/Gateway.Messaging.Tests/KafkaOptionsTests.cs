@@ -26,10 +26,12 @@ public sealed class KafkaOptionsTests
     }
 
     [Fact]
-    public void Embedded_profile_shortens_fetch_wait()
+    public void Embedded_profile_shortens_fetch_wait_and_keeps_one_produce_request_in_flight()
     {
-        var config = KafkaOptions.ForEmbeddedBroker("127.0.0.1:1").CreateConsumerConfig("g");
-        Assert.InRange(config.FetchWaitMaxMs ?? int.MaxValue, 1, 10);
+        var options = KafkaOptions.ForEmbeddedBroker("127.0.0.1:1");
+        Assert.InRange(options.CreateConsumerConfig("g").FetchWaitMaxMs ?? int.MaxValue, 1, 10);
+        Assert.Equal(1, options.CreateProducerConfig().MaxInFlight);
+        Assert.Null(new KafkaOptions { BootstrapServers = "kafka:9093" }.CreateProducerConfig().MaxInFlight);
     }
 
     [Fact]

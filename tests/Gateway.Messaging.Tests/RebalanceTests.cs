@@ -29,14 +29,17 @@ public sealed class RebalanceTests
         using var second = new InboxConsumer(fixture.Options(), group);
         second.Subscribe(topic);
         var rereadBySecond = new List<ConsumeResult<string, byte[]>>();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow.AddSeconds(40);
+        using var settled = new CancellationTokenSource();
         var firstPolls = Task.Run(() =>
         {
-            while (first.Assignment.Count != 1 && DateTime.UtcNow < deadline)
+            // Keeps polling until both sides settled: a rebalance only completes while every member polls.
+            while (!settled.IsCancellationRequested && DateTime.UtcNow < deadline)
                 first.ConsumeBatch(50, TimeSpan.FromMilliseconds(100), CancellationToken.None);
         });
-        while ((second.Assignment.Count != 1 || !HasWholePartition(readByFirst, rereadBySecond, second)) && DateTime.UtcNow < deadline)
+        while (!(first.Assignment.Count == 1 && HasWholePartition(readByFirst, rereadBySecond, second)) && DateTime.UtcNow < deadline)
             rereadBySecond.AddRange(second.ConsumeBatch(50, TimeSpan.FromMilliseconds(100), CancellationToken.None));
+        await settled.CancelAsync();
         await firstPolls;
 
         var moved = Assert.Single(second.Assignment);
