@@ -133,6 +133,11 @@ public sealed class DemoRun(string origin, string destination, bool useRedis)
         var d = r.Destination;
         AnsiConsole.Write(new Rule($"[bold]{Markup.Escape(r.Scenario)}[/]  {d.TransferId}").LeftJustified());
         AnsiConsole.MarkupLineInterpolated($"person {Mask(d.Person?.Certno)}  origin {d.OriginProvince} → destination {d.DestinationProvince}  final: destination {d.State}, origin {r.Origin.State}");
+        if (d.State == TransferState.Completed)
+        {
+            var amount = new Gateway.Domain.Values.Money(d.CreditedAmountFen);
+            AnsiConsole.MarkupLineInterpolated($"balance transferred: {amount} yuan ({amount.ToChineseCapitals()}) = {d.CreditedAmountFen:N0} fen");
+        }
         if (!string.IsNullOrEmpty(d.ReturnReasonCode))
             AnsiConsole.MarkupLineInterpolated($"[yellow]returned: {d.ReturnReasonCode}: {d.ReturnReason}[/]");
 
