@@ -1,6 +1,7 @@
 using Gateway.Contracts.Exchange.V1;
 using Gateway.Contracts.Transfer.V1;
 using Gateway.Messaging;
+using Gateway.Node.Transfers;
 using Gateway.ProvinceSimulator;
 using static Gateway.Harness.Tests.ProcessClusterFixture;
 
@@ -21,6 +22,8 @@ public sealed class DuplicateDeliveryTests(ProcessClusterFixture fx)
         Assert.Equal(TransferState.Acknowledged, origin.State);
         var transferId = destination.TransferId;
         var (originDb, destinationDb) = (fx.Db(Origin), fx.Db(Destination));
+        // Let the origin's last item (closing its record) be answered, so every work item is settled before the repeat.
+        await fx.Cluster[Origin].Simulator!.WaitForAnsweredAsync(TransferWorkflow.ItemId(transferId, TransferWorkflow.Steps.Close), Timeout);
 
         // The letter (destination → origin) and the information table (origin → destination), as first sent.
         var letter = await DeliveredEnvelopeAsync(destinationDb, transferId, nameof(ContactLetterSent));
