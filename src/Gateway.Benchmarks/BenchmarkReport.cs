@@ -15,10 +15,11 @@ public sealed class BenchmarkReport(BenchmarkSettings settings, BenchmarkResults
 
     private void PrintGrpc()
     {
-        var rows = new[] { r.Echo, r.IssueCertificate, r.Replay, r.GetTransfer }.OfType<LoadResult>().ToList();
+        var rows = new[] { r.Echo, r.IssueCertificate, r.Replay, r.GetTransfer, r.PgCommits, r.PgCounterCommits, r.PgTransferReads, r.ViewCpu }
+            .OfType<LoadResult>().ToList();
         if (rows.Count == 0) return;
         var table = new Table().Border(TableBorder.Rounded)
-            .Title($"[bold]gRPC unary, {settings.Concurrency} concurrent callers, {settings.Duration.TotalSeconds:0.#} s each[/]")
+            .Title($"[bold]Calls: {settings.Concurrency} concurrent callers (unless said), {settings.Duration.TotalSeconds:0.#} s each[/]")
             .AddColumns("scenario", "calls", "errors", "calls/s", "p50", "p99", "max", "allocated/call");
         foreach (var x in rows)
             table.AddRow(Markup.Escape(x.Name), x.Calls.ToString("N0"), x.Errors.ToString("N0"), Format.Rate(x.CallsPerSecond),
@@ -53,6 +54,17 @@ public sealed class BenchmarkReport(BenchmarkSettings settings, BenchmarkResults
             table.AddRow("average envelope size", Format.Bytes(t.AverageEnvelopeBytes));
         }
         if (table.Rows.Count > 0) AnsiConsole.Write(table);
+        PrintStages();
+    }
+
+    private void PrintStages()
+    {
+        if (r.Transfers is not { Stages.Count: > 0 } t) return;
+        var table = new Table().Border(TableBorder.Rounded).Title("[bold]Where a transfer's time goes (from the nodes' stored timestamps)[/]")
+            .AddColumns("stage", "count", "p50", "p99", "max");
+        foreach (var s in t.Stages)
+            table.AddRow(Markup.Escape(s.Stage), s.Latency.Count.ToString("N0"), Format.Ms(s.Latency.P50Ms), Format.Ms(s.Latency.P99Ms), Format.Ms(s.Latency.MaxMs));
+        AnsiConsole.Write(table);
     }
 
     private void PrintMemory()
@@ -97,6 +109,15 @@ public sealed class BenchmarkReport(BenchmarkSettings settings, BenchmarkResults
                 Row($"{node.Name}: p99 ÷ bare echo", Format.Ms(node.Latency.P99Ms), Format.Ms(echo.Latency.P99Ms), Format.Ratio(node.Latency.P99Ms, echo.Latency.P99Ms));
             }
         }
+        void Throughput(string figure, LoadResult? measured, LoadResult? baseline)
+        {
+            if (measured is not null && baseline is not null)
+                Row(figure, Format.Rate(measured.CallsPerSecond), Format.Rate(baseline.CallsPerSecond), Format.Ratio(measured.CallsPerSecond, baseline.CallsPerSecond));
+        }
+        Throughput("node IssueCertificate calls/s ÷ PostgreSQL insert + commit/s", r.IssueCertificate, r.PgCommits);
+        Throughput("node IssueCertificate calls/s ÷ PostgreSQL shared counter + insert + commit/s", r.IssueCertificate, r.PgCounterCommits);
+        Throughput("PostgreSQL shared counter commits/s ÷ independent commits/s", r.PgCounterCommits, r.PgCommits);
+        Throughput("node GetTransfer calls/s ÷ PostgreSQL the same reads/s", r.GetTransfer, r.PgTransferReads);
         if (r.Transfers is { Completed: > 0 } t)
         {
             if (r.KafkaThroughput is { } k)

@@ -7,6 +7,11 @@ public sealed class BenchmarkResults
     public LoadResult? IssueCertificate { get; set; }
     public LoadResult? Replay { get; set; }
     public LoadResult? GetTransfer { get; set; }
+    public LoadResult? PgCommits { get; set; }
+    public LoadResult? PgCounterCommits { get; set; }
+    public LoadResult? PgTransferReads { get; set; }
+    public LoadResult? ViewCpu { get; set; }
+    public int CertificateRegions { get; set; }
     public TransferPhaseResult? Transfers { get; set; }
     public KafkaRoundTripResult? KafkaRoundTrip { get; set; }
     public KafkaThroughputResult? KafkaThroughput { get; set; }

@@ -45,7 +45,13 @@ public sealed class BenchmarkRun(BenchmarkSettings settings)
             results.EchoPayloadBytes = grpc.RequestBytes;
             Step($"gRPC baseline: bare echo of {results.EchoPayloadBytes} bytes, {settings.Concurrency} callers, {settings.Duration.TotalSeconds:0.#} s");
             results.Echo = Print(results, await grpc.EchoAsync(ct));
-            Step("gRPC: node IssueCertificate with a new idempotency key per call");
+            await using var postgres = new PostgresBenchmarks(cluster, settings);
+            Step("PostgreSQL baseline: one-row insert transactions, durable commit");
+            results.PgCommits = Print(results, await postgres.IndependentCommitsAsync(results.EchoPayloadBytes, ct));
+            Step("PostgreSQL baseline: the same after bumping one shared counter row (as a document sequence does)");
+            results.PgCounterCommits = Print(results, await postgres.SharedCounterCommitsAsync(results.EchoPayloadBytes, ct));
+            results.CertificateRegions = grpc.PoolingRegions;
+            Step($"gRPC: node IssueCertificate with a new idempotency key per call ({results.CertificateRegions} pooling regions among the certificates)");
             results.IssueCertificate = Print(results, await grpc.IssueCertificateAsync(ct));
             Step("gRPC: node IssueCertificate repeating keys (idempotent replay)");
             results.Replay = Print(results, await grpc.ReplayAsync(ct));
@@ -62,6 +68,10 @@ public sealed class BenchmarkRun(BenchmarkSettings settings)
             {
                 Step("gRPC: node GetTransfer on existing transfers");
                 results.GetTransfer = Print(results, await grpc.GetTransferAsync(transfers.TransferIds, Second, ct));
+                Step("PostgreSQL baseline: the same two reads with plain Npgsql");
+                results.PgTransferReads = Print(results, await postgres.TransferReadsAsync(Second, transfers.TransferIds, ct));
+                Step("CPU baseline: GetTransfer's view mapping alone, one thread");
+                results.ViewCpu = Print(results, await ViewBenchmark.RunAsync(cluster, Second, transfers.TransferIds, settings, ct));
             }
 
             var kafka = new KafkaBenchmarks(cluster.Broker);

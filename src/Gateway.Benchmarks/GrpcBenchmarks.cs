@@ -28,6 +28,9 @@ public sealed class GrpcBenchmarks(GatewayCluster cluster, BenchmarkSettings set
 
     public int RequestBytes => BuildRequests()[0].CalculateSize();
 
+    /// <summary>Certificates are numbered per pooling region: fewer regions, more calls share one sequence row.</summary>
+    public int PoolingRegions => BuildRequests().Select(r => r.Certificate.InsuplcAdmdvs).Distinct().Count();
+
     public async Task<LoadResult> EchoAsync(CancellationToken ct)
     {
         await using var host = await EchoHost.StartAsync(ct);

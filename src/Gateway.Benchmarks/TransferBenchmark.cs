@@ -22,6 +22,7 @@ public sealed record TransferPhaseResult(
     double AverageEnvelopeBytes,
     IReadOnlyDictionary<string, long> EnvelopesByType,
     IReadOnlyList<string> TransferIds,
+    IReadOnlyList<StageTime> Stages,
     string? FirstStartError)
 {
     public double TransfersPerSecond => Makespan > TimeSpan.Zero ? Completed / Makespan.TotalSeconds : 0;
@@ -54,6 +55,7 @@ public sealed class TransferBenchmark(GatewayCluster cluster, BenchmarkSettings 
             var outboxMark = new Dictionary<string, long>();
             foreach (var (province, db) in sources) outboxMark[province] = await MaxOutboxIdAsync(db, ct);
 
+            var phaseStart = DateTimeOffset.UtcNow;
             var started = new ConcurrentBag<Started>();
             var failures = 0;
             string? firstError = null;
@@ -121,10 +123,13 @@ public sealed class TransferBenchmark(GatewayCluster cluster, BenchmarkSettings 
                 foreach (var (type, count) in stats.ByType) byType[type] = byType.GetValueOrDefault(type) + count;
             }
 
+            var stages = await StageTimes.ReadAsync(sources.Values, started.ToDictionary(s => s.TransferId, s => s.At),
+                sources.ToDictionary(kv => kv.Value, kv => outboxMark[kv.Key]), phaseStart, ct);
+
             return new TransferPhaseResult(settings.Transfers, endToEnd.Count, unfinished, failures, makespan,
                 LatencySummary.FromMilliseconds(endToEnd), LatencySummary.FromMilliseconds(destinationDone),
                 LatencySummary.FromMilliseconds(started.Select(s => s.StartMs)),
-                envelopeRows, published, resends, envelopeRows > 0 ? bytes / envelopeRows : 0, byType, ids, firstError);
+                envelopeRows, published, resends, envelopeRows > 0 ? bytes / envelopeRows : 0, byType, ids, stages, firstError);
         }
         finally
         {
