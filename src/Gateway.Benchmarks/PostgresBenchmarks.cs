@@ -82,8 +82,10 @@ public sealed class PostgresBenchmarks(GatewayCluster cluster, BenchmarkSettings
         await insert.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>Closes the scratch pool so its idle connections do not count against the server's max_connections later.</summary>
     public async ValueTask DisposeAsync()
     {
         if (_scratch is not null) await _scratch.DisposeAsync();
+        _scratch = null;
     }
 }

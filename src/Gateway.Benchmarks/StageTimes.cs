@@ -56,14 +56,14 @@ public static class StageTimes
         // Only envelopes sent once, so a re-send's later attempt does not pass for a slow first one.
         foreach (var s in sent.Values.Where(s => s.Attempts == 1 && s.PublishedAt is not null))
         {
-            Add(durations, "outbox row committed → published to Kafka (relay)", s.PublishedAt!.Value - s.CreatedAt);
-            if (s.ReceiptAt is { } receipt) Add(durations, "published → receipt back at the sender", receipt - s.PublishedAt.Value);
+            Add(durations, $"{s.Type}: written to the outbox (its transaction began) → published by the relay", s.PublishedAt!.Value - s.CreatedAt);
+            if (s.ReceiptAt is { } receipt) Add(durations, $"{s.Type}: published → its receipt back at the sender", receipt - s.PublishedAt.Value);
         }
         foreach (var (messageId, at) in applied)
         {
             if (!sent.TryGetValue(messageId, out var s)) continue;
             Milestone($"{s.Type} applied at the receiver", s.TransferId, at);
-            if (s.Attempts == 1 && s.PublishedAt is { } published) Add(durations, "published → applied in the receiver's inbox transaction", at - published);
+            if (s.Attempts == 1 && s.PublishedAt is { } published) Add(durations, $"{s.Type}: published → applied in the receiver's inbox transaction", at - published);
         }
 
         var stages = milestones.Select(m => new StageTime($"since start → {m.Key}", LatencySummary.FromMilliseconds(m.Value)))

@@ -38,14 +38,17 @@ public sealed record TransferPhaseResult(
 /// </summary>
 public sealed class TransferBenchmark(GatewayCluster cluster, BenchmarkSettings settings, string first, string second, DateOnly today)
 {
+    // The driver remembers which people it used, so warm-up and measured transfers never share a person.
+    private readonly TransferDriver _driver = new(cluster);
+
     private static readonly TimeSpan WatchInterval = TimeSpan.FromMilliseconds(25);
 
     private sealed record Started(string TransferId, DateTimeOffset At, double StartMs);
 
-    public async Task<TransferPhaseResult> RunAsync(CancellationToken ct)
+    public async Task<TransferPhaseResult> RunAsync(int count, CancellationToken ct)
     {
-        var driver = new TransferDriver(cluster);
-        var pairs = Enumerable.Range(0, settings.Transfers)
+        var driver = _driver;
+        var pairs = Enumerable.Range(0, count)
             .Select(i => i % 2 == 0 ? (Origin: first, Destination: second) : (Origin: second, Destination: first))
             .Select(p => (p.Origin, p.Destination, Person: driver.PickPerson(p.Origin, EnrolmentState.Suspended)))
             .ToList();
@@ -77,7 +80,7 @@ public sealed class TransferBenchmark(GatewayCluster cluster, BenchmarkSettings 
             }, ct)));
 
             var ids = started.Select(s => s.TransferId).ToArray();
-            var timeout = settings.TransferTimeout + TimeSpan.FromMilliseconds(200 * settings.Transfers);
+            var timeout = settings.TransferTimeout + TimeSpan.FromMilliseconds(200 * count);
             await WaitForEndAsync(sources.Values, ids, timeout, ct);
             await WaitForOutboxQuietAsync(sources, outboxMark, TimeSpan.FromSeconds(5), ct);
 
@@ -120,13 +123,13 @@ public sealed class TransferBenchmark(GatewayCluster cluster, BenchmarkSettings 
                 published += stats.Published;
                 resends += stats.Resends;
                 bytes += stats.Bytes;
-                foreach (var (type, count) in stats.ByType) byType[type] = byType.GetValueOrDefault(type) + count;
+                foreach (var (type, n) in stats.ByType) byType[type] = byType.GetValueOrDefault(type) + n;
             }
 
             var stages = await StageTimes.ReadAsync(sources.Values, started.ToDictionary(s => s.TransferId, s => s.At),
                 sources.ToDictionary(kv => kv.Value, kv => outboxMark[kv.Key]), phaseStart, ct);
 
-            return new TransferPhaseResult(settings.Transfers, endToEnd.Count, unfinished, failures, makespan,
+            return new TransferPhaseResult(count, endToEnd.Count, unfinished, failures, makespan,
                 LatencySummary.FromMilliseconds(endToEnd), LatencySummary.FromMilliseconds(destinationDone),
                 LatencySummary.FromMilliseconds(started.Select(s => s.StartMs)),
                 envelopeRows, published, resends, envelopeRows > 0 ? bytes / envelopeRows : 0, byType, ids, stages, firstError);
