@@ -77,7 +77,7 @@ public sealed class BenchmarkReport(BenchmarkSettings settings, BenchmarkResults
             table.AddRow(m.Label, Format.Bytes(m.WorkingSetBytes), Format.Bytes(m.PrivateBytes), Format.Bytes(m.GcHeapBytes), Format.Bytes(m.TotalAllocatedBytes));
         AnsiConsole.Write(table);
         if (AllocatedPerTransfer() is { } allocated && RetainedPerTransfer() is { } retained)
-            AnsiConsole.MarkupLineInterpolated($"Per completed transfer: {Format.Bytes(allocated)} allocated, {Format.Bytes(retained)} still on the GC heap after the phase.");
+            AnsiConsole.MarkupLineInterpolated($"Per completed transfer: {Format.Bytes(allocated)} allocated; GC heap change across the phase {Format.Bytes(retained)} (after a full GC; near zero means nothing piles up).");
     }
 
     private double? AllocatedPerTransfer()

@@ -25,6 +25,7 @@ public static class Format
     {
         if (double.IsNaN(measured) || double.IsNaN(baseline) || baseline == 0) return "-";
         var r = measured / baseline;
+        if (r > 0 && r < 0.01) return $"{r:0.####}× (1/{1 / r:N0})"; // tiny shares stay readable
         return r >= 100 ? $"{r:N0}×" : r >= 10 ? $"{r:N1}×" : $"{r:N2}×";
     }
 }
