@@ -41,6 +41,7 @@ public sealed class ProvinceNode : IAsyncDisposable
         if (IsRunning) return;
         if (_asProcess)
         {
+            _process?.Dispose();
             var dll = Path.Combine(AppContext.BaseDirectory, "Gateway.Node.dll");
             var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
             psi.ArgumentList.Add(dll);
@@ -60,7 +61,7 @@ public sealed class ProvinceNode : IAsyncDisposable
         await WaitHealthyAsync(TimeSpan.FromSeconds(60), ct);
     }
 
-    /// <summary>Graceful stop.</summary>
+    /// <summary>Graceful stop: the host's shutdown for an in-process node, SIGTERM (then SIGKILL after 10 s) for a process.</summary>
     public async Task StopAsync()
     {
         if (_app is not null)
@@ -69,11 +70,15 @@ public sealed class ProvinceNode : IAsyncDisposable
             await _app.DisposeAsync();
             _app = null;
         }
-        if (_process is { HasExited: false })
+        if (_process is { HasExited: false } process)
         {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
+            using (var term = Process.Start("kill", ["-TERM", process.Id.ToString()])!) await term.WaitForExitAsync();
+            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            try { await process.WaitForExitAsync(wait.Token); }
+            catch (OperationCanceledException) { process.Kill(entireProcessTree: true); await process.WaitForExitAsync(); }
         }
+        _process?.Dispose();
+        _process = null;
     }
 
     /// <summary>Kills the node process without warning (SIGKILL): nothing in it gets to finish.</summary>
@@ -82,6 +87,8 @@ public sealed class ProvinceNode : IAsyncDisposable
         if (_process is null) throw new InvalidOperationException("Only a node started as a process can be killed.");
         _process.Kill(entireProcessTree: true);
         await _process.WaitForExitAsync();
+        _process.Dispose();
+        _process = null;
     }
 
     private async Task WaitHealthyAsync(TimeSpan timeout, CancellationToken ct)

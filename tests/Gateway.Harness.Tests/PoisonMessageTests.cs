@@ -63,6 +63,39 @@ public sealed class PoisonMessageTests(ProcessClusterFixture fx)
         Assert.Equal(person.BalanceFen, destination.CreditedAmountFen);
     }
 
+    [Theory]
+    [InlineData("empty-sender")]
+    [InlineData("nul-in-message-id")]
+    [InlineData("from-itself")]
+    public async Task Malformed_envelope_is_dead_lettered_without_stalling_the_inbox(string fault)
+    {
+        var kafka = new KafkaProbe(fx.Cluster.Broker.BootstrapServers);
+        var db = fx.Db(Destination);
+        var envelope = new Envelope
+        {
+            MessageId = $"{Origin}:fault-test:{Guid.NewGuid():N}",
+            MessageType = nameof(ContactLetterSent),
+            SenderProvince = Origin,
+            ReceiverProvince = Destination,
+            SentAt = Timestamp.FromDateTime(DateTime.UtcNow),
+            SchemaVersion = "1.0",
+            Attempt = 1,
+        };
+        switch (fault)
+        {
+            case "empty-sender": envelope.SenderProvince = ""; break;
+            case "nul-in-message-id": envelope.MessageId += "\0x"; break;
+            case "from-itself": envelope.SenderProvince = Destination; break;
+        }
+        var bytes = envelope.ToByteArray();
+        await kafka.ProduceAsync(TopicNames.Inbox(Destination), "poison", bytes);
+
+        Assert.False(string.IsNullOrWhiteSpace(await DeadLetterReasonAsync(db, bytes)));
+        var person = fx.Driver.PickPerson(Origin, EnrolmentState.Suspended);
+        var (destination, _) = await fx.Driver.RunAsync(Origin, Destination, person, Today, Timeout);
+        Assert.Equal(TransferState.Completed, destination.State);
+    }
+
     private static async Task<string> DeadLetterReasonAsync(NodeDb db, byte[] payload)
     {
         string? reason = null;

@@ -82,9 +82,7 @@ public sealed class InboxProcessor(
                 try
                 {
                     envelope = Envelope.Parser.ParseFrom(record.Message.Value);
-                    if (string.IsNullOrEmpty(envelope.MessageId)) throw new PoisonMessageException("The envelope has no message id.");
-                    if (envelope.ReceiverProvince != node.Province)
-                        throw new PoisonMessageException($"Addressed to {envelope.ReceiverProvince}, not to this node ({node.Province}).");
+                    EnvelopeRules.Check(envelope, node.Province);
                 }
                 catch (Exception ex) when (ex is InvalidProtocolBufferException or PoisonMessageException)
                 {
@@ -110,9 +108,10 @@ public sealed class InboxProcessor(
                             await workflow.ApplyAsync(conn, tx, envelope, token);
                             outbound = workItems = true;
                         }
+                        await savepoint.ReleaseAsync(token);
                         receipt.MessageIds.Add(envelope.MessageId); // a duplicate is acknowledged again: its first receipt may be lost
                     }
-                    catch (Exception ex) when (ex is PoisonMessageException || ex is not (NpgsqlException or OperationCanceledException or TimeoutException))
+                    catch (Exception ex) when (EnvelopeRules.IsEnvelopesFault(ex))
                     {
                         // Database trouble fails the whole batch (read again later); anything else is this envelope's fault.
                         var reason = ex is PoisonMessageException ? ex.Message : $"could not be applied: {ex.GetType().Name}: {ex.Message}";
@@ -184,17 +183,46 @@ public sealed class InboxProcessor(
     }
 }
 
-/// <summary>A savepoint so one poison envelope rolls back alone and the rest of the batch commits.</summary>
+/// <summary>A savepoint so one poison envelope rolls back alone and the rest of the batch commits.
+/// Released only when the body finished; after any other failure the whole transaction is rolled back
+/// by its owner, so nothing is sent to an aborted transaction here (that would hide the real error).</summary>
 internal sealed class SavepointScope(NpgsqlTransaction tx, string name) : IAsyncDisposable
 {
-    private bool _open;
+    public Task CreateAsync(CancellationToken ct) => tx.SaveAsync(name, ct);
 
-    public async Task CreateAsync(CancellationToken ct) { await tx.SaveAsync(name, ct); _open = true; }
+    public Task ReleaseAsync(CancellationToken ct) => tx.ReleaseAsync(name, ct);
 
-    public async Task RollbackAsync(CancellationToken ct) { await tx.RollbackAsync(name, ct); _open = false; }
+    public Task RollbackAsync(CancellationToken ct) => tx.RollbackAsync(name, ct);
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}
+
+/// <summary>What an inbound envelope must satisfy before it may touch the database, and whose fault a failure is.</summary>
+internal static class EnvelopeRules
+{
+    private const int MaxIdLength = 200;
+
+    public static void Check(Envelope e, string self)
     {
-        if (_open) await tx.ReleaseAsync(name);
+        if (!IsIdentifier(e.MessageId)) throw new PoisonMessageException("The envelope's message id is missing, too long or contains control characters.");
+        if (!IsIdentifier(e.MessageType)) throw new PoisonMessageException("The envelope's message type is missing, too long or contains control characters.");
+        if (!IsProvince(e.SenderProvince)) throw new PoisonMessageException("The envelope's sender is not a two-digit province code.");
+        if (e.SenderProvince == self) throw new PoisonMessageException("The envelope claims to come from this node itself.");
+        if (e.ReceiverProvince != self) throw new PoisonMessageException($"Addressed to '{e.ReceiverProvince}', not to this node ({self}).");
+        if (e.CorrelationId.Length > MaxIdLength || e.CorrelationId.Any(char.IsControl))
+            throw new PoisonMessageException("The envelope's correlation id is too long or contains control characters.");
     }
+
+    /// <summary>Poison, a bug triggered by this envelope, or data PostgreSQL refuses (classes 22 and 23) — not an outage.</summary>
+    public static bool IsEnvelopesFault(Exception ex) => ex switch
+    {
+        PoisonMessageException => true,
+        Npgsql.PostgresException pg => pg.SqlState.StartsWith("22", StringComparison.Ordinal) || pg.SqlState.StartsWith("23", StringComparison.Ordinal),
+        NpgsqlException or OperationCanceledException or TimeoutException => false,
+        _ => true,
+    };
+
+    private static bool IsIdentifier(string s) => s.Length is > 0 and <= MaxIdLength && !s.Any(char.IsControl);
+
+    private static bool IsProvince(string s) => s.Length == 2 && s.All(char.IsAsciiDigit) && s != "00";
 }
