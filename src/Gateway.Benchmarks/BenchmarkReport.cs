@@ -52,6 +52,8 @@ public sealed class BenchmarkReport(BenchmarkSettings settings, BenchmarkResults
             table.AddRow("envelopes/s", Format.Rate(t.EnvelopesPerSecond));
             table.AddRow("envelopes per transfer", t.Completed > 0 ? $"{(double)t.EnvelopesPublished / t.Completed:N1}" : "-");
             table.AddRow("average envelope size", Format.Bytes(t.AverageEnvelopeBytes));
+            foreach (var peak in t.ConnectionPeaks)
+                table.AddRow($"PostgreSQL backends of {peak.Database}", $"peak {peak.Connections} open, peak {peak.WaitingOnLock} waiting on a lock (server max_connections {t.MaxConnections}, shared by all nodes)");
         }
         if (table.Rows.Count > 0) AnsiConsole.Write(table);
         PrintStages();

@@ -23,6 +23,8 @@ public sealed record TransferPhaseResult(
     IReadOnlyDictionary<string, long> EnvelopesByType,
     IReadOnlyList<string> TransferIds,
     IReadOnlyList<StageTime> Stages,
+    IReadOnlyList<ConnectionPeak> ConnectionPeaks,
+    int MaxConnections,
     string? FirstStartError)
 {
     public double TransfersPerSecond => Makespan > TimeSpan.Zero ? Completed / Makespan.TotalSeconds : 0;
@@ -58,6 +60,7 @@ public sealed class TransferBenchmark(GatewayCluster cluster, BenchmarkSettings 
             var outboxMark = new Dictionary<string, long>();
             foreach (var (province, db) in sources) outboxMark[province] = await MaxOutboxIdAsync(db, ct);
 
+            await using var sampler = await ConnectionSampler.StartAsync(cluster.Postgres.ConnectionString(), ct);
             var phaseStart = DateTimeOffset.UtcNow;
             var started = new ConcurrentBag<Started>();
             var failures = 0;
@@ -82,6 +85,7 @@ public sealed class TransferBenchmark(GatewayCluster cluster, BenchmarkSettings 
             var ids = started.Select(s => s.TransferId).ToArray();
             var timeout = settings.TransferTimeout + TimeSpan.FromMilliseconds(200 * count);
             await WaitForEndAsync(sources.Values, ids, timeout, ct);
+            var peaks = await sampler.StopAsync();
             await WaitForOutboxQuietAsync(sources, outboxMark, TimeSpan.FromSeconds(5), ct);
 
             var rows = new List<(string Id, string Role, string State, DateTimeOffset UpdatedAt)>();
@@ -132,7 +136,7 @@ public sealed class TransferBenchmark(GatewayCluster cluster, BenchmarkSettings 
             return new TransferPhaseResult(count, endToEnd.Count, unfinished, failures, makespan,
                 LatencySummary.FromMilliseconds(endToEnd), LatencySummary.FromMilliseconds(destinationDone),
                 LatencySummary.FromMilliseconds(started.Select(s => s.StartMs)),
-                envelopeRows, published, resends, envelopeRows > 0 ? bytes / envelopeRows : 0, byType, ids, stages, firstError);
+                envelopeRows, published, resends, envelopeRows > 0 ? bytes / envelopeRows : 0, byType, ids, stages, peaks, sampler.MaxConnections, firstError);
         }
         finally
         {
