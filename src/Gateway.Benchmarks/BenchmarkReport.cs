@@ -53,7 +53,7 @@ public sealed class BenchmarkReport(BenchmarkSettings settings, BenchmarkResults
             table.AddRow("envelopes per transfer", t.Completed > 0 ? $"{(double)t.EnvelopesPublished / t.Completed:N1}" : "-");
             table.AddRow("average envelope size", Format.Bytes(t.AverageEnvelopeBytes));
             foreach (var peak in t.ConnectionPeaks)
-                table.AddRow($"PostgreSQL backends of {peak.Database}", $"peak {peak.Connections} open, peak {peak.WaitingOnLock} waiting on a lock (server max_connections {t.MaxConnections}, shared by all nodes)");
+                table.AddRow($"PostgreSQL backends of {peak.Database}", $"peaks: {peak.Connections} open, {peak.Active} active, {peak.IdleInTransaction} idle in transaction, {peak.WaitingOnLock} waiting on a lock (max_connections {t.MaxConnections} for all nodes)");
         }
         if (table.Rows.Count > 0) AnsiConsole.Write(table);
         PrintStages();

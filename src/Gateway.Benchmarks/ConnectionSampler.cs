@@ -3,7 +3,7 @@ using Npgsql;
 namespace Gateway.Benchmarks;
 
 /// <summary>Highest PostgreSQL backend counts seen for one database while a phase ran.</summary>
-public sealed record ConnectionPeak(string Database, int Connections, int WaitingOnLock);
+public sealed record ConnectionPeak(string Database, int Connections, int Active, int IdleInTransaction, int WaitingOnLock);
 
 /// <summary>
 /// Samples pg_stat_activity every few milliseconds on one connection it opens up front (so it never competes
@@ -14,7 +14,7 @@ public sealed class ConnectionSampler : IAsyncDisposable
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(50);
     private readonly NpgsqlConnection _connection;
     private readonly CancellationTokenSource _stop = new();
-    private readonly Dictionary<string, (int Connections, int Waiting)> _peaks = new();
+    private readonly Dictionary<string, int[]> _peaks = new();
     private readonly Task _loop;
 
     private ConnectionSampler(NpgsqlConnection connection, int maxConnections)
@@ -38,7 +38,7 @@ public sealed class ConnectionSampler : IAsyncDisposable
     {
         await _stop.CancelAsync();
         await _loop;
-        lock (_peaks) return _peaks.OrderBy(p => p.Key).Select(p => new ConnectionPeak(p.Key, p.Value.Connections, p.Value.Waiting)).ToList();
+        lock (_peaks) return _peaks.OrderBy(p => p.Key).Select(p => new ConnectionPeak(p.Key, p.Value[0], p.Value[1], p.Value[2], p.Value[3])).ToList();
     }
 
     private async Task LoopAsync()
@@ -47,18 +47,22 @@ public sealed class ConnectionSampler : IAsyncDisposable
         {
             try
             {
+                // Each figure's own peak; they need not fall on the same sample.
                 await using var cmd = new NpgsqlCommand("""
-                    SELECT datname, count(*)::int, (count(*) FILTER (WHERE wait_event_type = 'Lock'))::int
+                    SELECT datname, count(*)::int,
+                           (count(*) FILTER (WHERE state = 'active'))::int,
+                           (count(*) FILTER (WHERE state = 'idle in transaction'))::int,
+                           (count(*) FILTER (WHERE wait_event_type = 'Lock'))::int
                     FROM pg_stat_activity WHERE datname LIKE 'node\_%' GROUP BY datname
                     """, _connection);
                 await using var reader = await cmd.ExecuteReaderAsync(_stop.Token);
                 while (await reader.ReadAsync(_stop.Token))
                 {
-                    var (db, total, waiting) = (reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2));
+                    var db = reader.GetString(0);
                     lock (_peaks)
                     {
-                        var peak = _peaks.GetValueOrDefault(db);
-                        _peaks[db] = (Math.Max(peak.Connections, total), Math.Max(peak.Waiting, waiting));
+                        if (!_peaks.TryGetValue(db, out var peak)) _peaks[db] = peak = new int[4];
+                        for (var i = 0; i < peak.Length; i++) peak[i] = Math.Max(peak[i], reader.GetInt32(i + 1));
                     }
                 }
                 await Task.Delay(Interval, _stop.Token);
