@@ -99,6 +99,7 @@ public static class NodeApplication
         services.AddSingleton<TransferWorkflow>();
         services.AddHostedService<InboxProcessor>();
         services.AddHostedService<OutboxRelay>();
+        services.AddHostedService<ExpiredKeyPurger>();
     }
 }
 
