@@ -52,6 +52,9 @@ public sealed class BenchmarkReport(BenchmarkSettings settings, BenchmarkResults
             table.AddRow("envelopes/s", Format.Rate(t.EnvelopesPerSecond));
             table.AddRow("envelopes per transfer", t.Completed > 0 ? $"{(double)t.EnvelopesPublished / t.Completed:N1}" : "-");
             table.AddRow("average envelope size", Format.Bytes(t.AverageEnvelopeBytes));
+            foreach (var pool in t.PoolPeaks)
+                table.AddRow($"node connection pool of {Markup.Escape(pool.Database)}",
+                    $"peaks: {pool.Used} in use, {pool.Idle} idle, {pool.PendingRequests} callers queued for a connection");
             foreach (var peak in t.ConnectionPeaks)
                 table.AddRow($"PostgreSQL backends of {peak.Database}", $"peaks: {peak.Connections} open, {peak.Active} active, {peak.IdleInTransaction} idle in transaction, {peak.WaitingOnLock} waiting on a lock (max_connections {t.MaxConnections} for all nodes)");
         }

@@ -26,7 +26,7 @@ public sealed class ConnectionSampler : IAsyncDisposable
 
     public static async Task<ConnectionSampler> StartAsync(string connectionString, CancellationToken ct)
     {
-        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(BenchmarkConnections.Label(connectionString)) { Pooling = false }.ConnectionString);
         await connection.OpenAsync(ct);
         await using var cmd = new NpgsqlCommand("SELECT current_setting('max_connections')::int", connection);
         return new ConnectionSampler(connection, (int)(await cmd.ExecuteScalarAsync(ct))!);
@@ -53,8 +53,9 @@ public sealed class ConnectionSampler : IAsyncDisposable
                            (count(*) FILTER (WHERE state = 'active'))::int,
                            (count(*) FILTER (WHERE state = 'idle in transaction'))::int,
                            (count(*) FILTER (WHERE wait_event_type = 'Lock'))::int
-                    FROM pg_stat_activity WHERE datname LIKE 'node\_%' GROUP BY datname
+                    FROM pg_stat_activity WHERE datname LIKE 'node\_%' AND application_name <> @self GROUP BY datname
                     """, _connection);
+                cmd.Parameters.AddWithValue("self", BenchmarkConnections.ApplicationName);
                 await using var reader = await cmd.ExecuteReaderAsync(_stop.Token);
                 while (await reader.ReadAsync(_stop.Token))
                 {

@@ -16,7 +16,7 @@ public sealed class PostgresBenchmarks(GatewayCluster cluster, BenchmarkSettings
     {
         if (_scratch is not null) return _scratch;
         var connectionString = await cluster.Postgres.CreateDatabaseAsync("benchmark_scratch", ct);
-        _scratch = NpgsqlDataSource.Create(connectionString);
+        _scratch = BenchmarkConnections.Open(connectionString);
         await using var cmd = _scratch.CreateCommand("""
             CREATE TABLE rows (id bigserial PRIMARY KEY, payload bytea NOT NULL);
             CREATE TABLE counters (name text PRIMARY KEY, n integer NOT NULL);
@@ -64,7 +64,7 @@ public sealed class PostgresBenchmarks(GatewayCluster cluster, BenchmarkSettings
     /// <summary>The two reads GetTransfer makes (the row, then its timeline), with the node's own SQL.</summary>
     public async Task<LoadResult> TransferReadsAsync(string holder, IReadOnlyList<string> transferIds, CancellationToken ct)
     {
-        await using var db = NpgsqlDataSource.Create(cluster[holder].ConnectionString);
+        await using var db = BenchmarkConnections.Open(cluster[holder].ConnectionString);
         return await LoadRunner.RunAsync("PostgreSQL: GetTransfer's reads", settings.Concurrency, settings.Warmup, settings.Duration,
             async (_, n, token) =>
             {

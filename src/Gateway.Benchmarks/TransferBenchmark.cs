@@ -24,6 +24,7 @@ public sealed record TransferPhaseResult(
     IReadOnlyList<string> TransferIds,
     IReadOnlyList<StageTime> Stages,
     IReadOnlyList<ConnectionPeak> ConnectionPeaks,
+    IReadOnlyList<PoolPeak> PoolPeaks,
     int MaxConnections,
     string? FirstStartError)
 {
@@ -54,13 +55,14 @@ public sealed class TransferBenchmark(GatewayCluster cluster, BenchmarkSettings 
             .Select(i => i % 2 == 0 ? (Origin: first, Destination: second) : (Origin: second, Destination: first))
             .Select(p => (p.Origin, p.Destination, Person: driver.PickPerson(p.Origin, EnrolmentState.Suspended)))
             .ToList();
-        var sources = cluster.Nodes.Values.ToDictionary(n => n.Province, n => NpgsqlDataSource.Create(n.ConnectionString));
+        var sources = cluster.Nodes.Values.ToDictionary(n => n.Province, n => BenchmarkConnections.Open(n.ConnectionString));
         try
         {
             var outboxMark = new Dictionary<string, long>();
             foreach (var (province, db) in sources) outboxMark[province] = await MaxOutboxIdAsync(db, ct);
 
             await using var sampler = await ConnectionSampler.StartAsync(cluster.Postgres.ConnectionString(), ct);
+            await using var pools = new PoolSampler();
             var phaseStart = DateTimeOffset.UtcNow;
             var started = new ConcurrentBag<Started>();
             var failures = 0;
@@ -86,6 +88,7 @@ public sealed class TransferBenchmark(GatewayCluster cluster, BenchmarkSettings 
             var timeout = settings.TransferTimeout + TimeSpan.FromMilliseconds(200 * count);
             await WaitForEndAsync(sources.Values, ids, timeout, ct);
             var peaks = await sampler.StopAsync();
+            var poolPeaks = await pools.StopAsync();
             await WaitForOutboxQuietAsync(sources, outboxMark, TimeSpan.FromSeconds(5), ct);
 
             var rows = new List<(string Id, string Role, string State, DateTimeOffset UpdatedAt)>();
@@ -136,7 +139,7 @@ public sealed class TransferBenchmark(GatewayCluster cluster, BenchmarkSettings 
             return new TransferPhaseResult(count, endToEnd.Count, unfinished, failures, makespan,
                 LatencySummary.FromMilliseconds(endToEnd), LatencySummary.FromMilliseconds(destinationDone),
                 LatencySummary.FromMilliseconds(started.Select(s => s.StartMs)),
-                envelopeRows, published, resends, envelopeRows > 0 ? bytes / envelopeRows : 0, byType, ids, stages, peaks, sampler.MaxConnections, firstError);
+                envelopeRows, published, resends, envelopeRows > 0 ? bytes / envelopeRows : 0, byType, ids, stages, peaks, poolPeaks, sampler.MaxConnections, firstError);
         }
         finally
         {

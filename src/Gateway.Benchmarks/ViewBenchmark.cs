@@ -19,7 +19,7 @@ public static class ViewBenchmark
         var options = Options.Create(new NodeOptions { Province = holder });
         var views = new TransferViews(new ReferenceData(options, NullLogger<ReferenceData>.Instance), new BusinessClock(TimeProvider.System, options));
         var records = new List<TransferRecord>();
-        await using (var db = NpgsqlDataSource.Create(cluster[holder].ConnectionString))
+        await using (var db = BenchmarkConnections.Open(cluster[holder].ConnectionString))
         await using (var conn = await db.OpenConnectionAsync(ct))
         {
             foreach (var id in transferIds.Take(64))
