@@ -50,10 +50,9 @@ public sealed class TransferBenchmark(GatewayCluster cluster, BenchmarkSettings 
 
     public async Task<TransferPhaseResult> RunAsync(int count, CancellationToken ct)
     {
-        var driver = _driver;
         var pairs = Enumerable.Range(0, count)
             .Select(i => i % 2 == 0 ? (Origin: first, Destination: second) : (Origin: second, Destination: first))
-            .Select(p => (p.Origin, p.Destination, Person: driver.PickPerson(p.Origin, EnrolmentState.Suspended)))
+            .Select(p => (p.Origin, p.Destination, Person: _driver.PickPerson(p.Origin, EnrolmentState.Suspended)))
             .ToList();
         var sources = cluster.Nodes.Values.ToDictionary(n => n.Province, n => BenchmarkConnections.Open(n.ConnectionString));
         try
@@ -73,8 +72,8 @@ public sealed class TransferBenchmark(GatewayCluster cluster, BenchmarkSettings 
                 var clock = Stopwatch.StartNew();
                 try
                 {
-                    var certificate = await driver.IssueCertificateAsync(p.Origin, p.Person, today, ct);
-                    var accepted = await driver.SubmitAsync(p.Destination, certificate, today, ct);
+                    var certificate = await _driver.IssueCertificateAsync(p.Origin, p.Person, today, ct);
+                    var accepted = await _driver.SubmitAsync(p.Destination, certificate, today, ct);
                     started.Add(new Started(accepted.TransferId, at, clock.Elapsed.TotalMilliseconds));
                 }
                 catch (Exception ex) when (!ct.IsCancellationRequested)
