@@ -63,7 +63,8 @@ public sealed class GatewayCluster : IAsyncDisposable
             var cluster = new GatewayCluster(options, broker, postgres, redis) { RedisFallbackNote = redisNote };
             foreach (var province in options.Provinces)
             {
-                var connectionString = await postgres.CreateDatabaseAsync($"node_{province}", ct);
+                // All nodes share one local server (100 connections): keep each pool well below its share.
+                var connectionString = await postgres.CreateDatabaseAsync($"node_{province}", ct) + ";Maximum Pool Size=30";
                 var port = FreePort.Find();
                 var args = NodeArguments(options, province, port, connectionString, broker.BootstrapServers, redis?.Endpoint);
                 var registry = SyntheticRegistry.Create(province, options.PeoplePerProvince, options.Seed + int.Parse(province));

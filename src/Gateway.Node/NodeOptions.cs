@@ -12,9 +12,10 @@ public sealed class NodeOptions
     public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>Re-send schedule for envelopes that wait for a receipt.</summary>
-    public TimeSpan ResendFirstDelay { get; set; } = TimeSpan.FromSeconds(5);
+    /// <remarks>Defaults: 30 s, doubling to 10 min, 60 sends (about nine and a half hours) before operators are asked.</remarks>
+    public TimeSpan ResendFirstDelay { get; set; } = TimeSpan.FromSeconds(30);
     public TimeSpan ResendMaxDelay { get; set; } = TimeSpan.FromMinutes(10);
-    public int ResendBudget { get; set; } = 20;
+    public int ResendBudget { get; set; } = 60;
 
     /// <summary>Fallback poll of the outbox when no commit signalled it.</summary>
     public TimeSpan OutboxPollInterval { get; set; } = TimeSpan.FromMilliseconds(500);

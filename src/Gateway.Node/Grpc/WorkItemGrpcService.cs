@@ -32,10 +32,12 @@ public sealed class WorkItemGrpcService(
         {
             var wake = workItems.Next; // taken before reading, so no notification slips between
             var pending = await WorkItemFeed.ListPendingAsync(db.DataSource, 200, ct);
-            foreach (var p in pending.Where(p => sent.Add(p.ItemId)))
+            var fresh = pending.Where(p => sent.Add(p.ItemId)).ToList();
+            var counts = await WorkItemFeed.MarkDeliveredAsync(db.DataSource, fresh.Select(p => p.ItemId).ToList(), ct);
+            foreach (var p in fresh)
             {
                 var item = WorkItem.Parser.ParseFrom(p.Payload);
-                item.DeliveryCount = await WorkItemFeed.MarkDeliveredAsync(db.DataSource, p.ItemId, ct);
+                item.DeliveryCount = counts.GetValueOrDefault(p.ItemId, p.DeliveryCount + 1);
                 await responseStream.WriteAsync(item, ct);
             }
             // Forget answered items so the set does not grow without bound.

@@ -21,12 +21,16 @@ public static class WorkItemFeed
         return list;
     }
 
-    /// <summary>Counted before the item is written to the stream: once the province system may have it, it counts as delivered.</summary>
-    public static async Task<int> MarkDeliveredAsync(NpgsqlDataSource dataSource, string itemId, CancellationToken ct)
+    /// <summary>Counted, in one statement, before the items are written to the stream: once the province system may have them, they count as delivered.</summary>
+    public static async Task<IReadOnlyDictionary<string, int>> MarkDeliveredAsync(NpgsqlDataSource dataSource, IReadOnlyList<string> itemIds, CancellationToken ct)
     {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        if (itemIds.Count == 0) return counts;
         await using var cmd = dataSource.CreateCommand(
-            "UPDATE work_items SET delivery_count = delivery_count + 1 WHERE item_id = @id RETURNING delivery_count");
-        cmd.Parameters.AddWithValue("id", itemId);
-        return (int)(await cmd.ExecuteScalarAsync(ct) ?? 0);
+            "UPDATE work_items SET delivery_count = delivery_count + 1 WHERE item_id = ANY(@ids) RETURNING item_id, delivery_count");
+        cmd.Parameters.AddWithValue("ids", itemIds.ToArray());
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) counts[reader.GetString(0)] = reader.GetInt32(1);
+        return counts;
     }
 }
