@@ -96,7 +96,6 @@ public static class NodeApplication
         services.AddSingleton<IdempotentCalls>();
         services.AddSingleton<EnvelopeFactory>();
         services.AddSingleton<TransferViews>();
-        services.AddSingleton<DocumentNumbers>();
         services.AddSingleton<TransferWorkflow>();
         services.AddHostedService<InboxProcessor>();
         services.AddHostedService<OutboxRelay>();

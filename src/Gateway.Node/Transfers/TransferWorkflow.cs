@@ -27,7 +27,6 @@ public sealed class TransferWorkflow(
     BusinessClock clock,
     EnvelopeFactory envelopes,
     TransferViews views,
-    DocumentNumbers numbers,
     ILogger<TransferWorkflow> logger)
 {
     // ---- calls from this province's system ----
@@ -38,7 +37,7 @@ public sealed class TransferWorkflow(
         RequestValidation.ValidateCertificateForIssue(certificate, node.Province);
 
         var issuedOn = string.IsNullOrEmpty(certificate.IssuedOn) ? clock.Today : DateOnly.Parse(certificate.IssuedOn);
-        certificate.Number = (await numbers.NextAsync("certificate", new DivisionCode(certificate.InsuplcAdmdvs), issuedOn.Year, ct)).Value;
+        certificate.Number = (await DocumentNumbers.NextAsync(conn, tx, "certificate", new DivisionCode(certificate.InsuplcAdmdvs), issuedOn.Year, ct)).Value;
         certificate.IssuedOn = issuedOn.ToString("yyyy-MM-dd");
         certificate.AccountBalanceCapitals = new Money(certificate.AccountBalanceFen).ToChineseCapitals();
 
@@ -62,8 +61,8 @@ public sealed class TransferWorkflow(
         var destinationRegion = new DivisionCode(request.DestinationAgency.Admdvs);
         var application = request.Application.Clone();
         if (string.IsNullOrEmpty(application.Number))
-            application.Number = (await numbers.NextAsync("application", destinationRegion, acceptedOn.Year, ct)).Value;
-        var letterNumber = await numbers.NextAsync("letter", destinationRegion, acceptedOn.Year, ct);
+            application.Number = (await DocumentNumbers.NextAsync(conn, tx, "application", destinationRegion, acceptedOn.Year, ct)).Value;
+        var letterNumber = await DocumentNumbers.NextAsync(conn, tx, "letter", destinationRegion, acceptedOn.Year, ct);
 
         // The letter goes out with the acceptance: same transaction, so "accepted" never exists without it.
         var transfer = DomainTransfer.Accept(transferId, origin, destination, acceptedOn);
