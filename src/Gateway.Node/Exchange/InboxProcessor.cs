@@ -138,16 +138,17 @@ public sealed class InboxProcessor(
         catch (InvalidProtocolBufferException) { logger.LogWarning("Unreadable receipt {MessageId} ignored", envelope.MessageId); return; }
 
         var now = clock.UtcNow;
-        foreach (var id in receipt.MessageIds)
+        foreach (var id in receipt.MessageIds.Where(EnvelopeRules.IsCleanId))
             await OutboxStore.MarkReceiptAsync(conn, tx, id, now, ct);
-        foreach (var rejection in receipt.Rejections)
+        foreach (var rejection in receipt.Rejections.Where(r => EnvelopeRules.IsCleanId(r.MessageId)))
         {
             // The receiver refused it for good: re-sending cannot help; operators must look.
             var row = await OutboxStore.GetAsync(conn, tx, rejection.MessageId, ct);
             if (row is null) continue;
-            await OutboxRejections.MarkRejectedAsync(conn, tx, rejection.MessageId, rejection.Reason, now, ct);
+            var reason = EnvelopeRules.Clean(rejection.Reason, 500);
+            await OutboxRejections.MarkRejectedAsync(conn, tx, rejection.MessageId, reason, now, ct);
             if (row.CorrelationId is not null)
-                await TransferStore.MarkExchangeFailedAsync(conn, tx, row.CorrelationId, $"{envelope.SenderProvince} rejected {row.MessageType}: {rejection.Reason}", ct);
+                await TransferStore.MarkExchangeFailedAsync(conn, tx, row.CorrelationId, $"{envelope.SenderProvince} rejected {row.MessageType}: {reason}", ct);
         }
     }
 
@@ -162,7 +163,7 @@ public sealed class InboxProcessor(
         logger.LogWarning("Dead-lettered {Topic}[{Partition}]@{Offset} ({MessageId}): {Reason}",
             record.Topic, record.Partition.Value, record.Offset.Value, messageId, reason);
         return DeadLetterStore.AddAsync(conn, tx, new DeadLetter(messageId, record.Topic, record.Partition.Value, record.Offset.Value,
-            record.Message.Key, record.Message.Value, reason), clock.UtcNow, ct);
+            record.Message.Key is null ? null : EnvelopeRules.Clean(record.Message.Key, 200), record.Message.Value, EnvelopeRules.Clean(reason)), clock.UtcNow, ct);
     }
 
     /// <summary>Copies poison records to the dead-letter topic too, for tools that watch Kafka. The table is the record.</summary>
@@ -213,14 +214,32 @@ internal static class EnvelopeRules
             throw new PoisonMessageException("The envelope's correlation id is too long or contains control characters.");
     }
 
-    /// <summary>Poison, a bug triggered by this envelope, or data PostgreSQL refuses (classes 22 and 23) — not an outage.</summary>
+    /// <summary>
+    /// Poison, a bug triggered by this envelope, or a statement PostgreSQL refuses for this envelope's data —
+    /// everything except an outage (connection, resources, operator intervention, lock or serialization conflicts).
+    /// </summary>
     public static bool IsEnvelopesFault(Exception ex) => ex switch
     {
         PoisonMessageException => true,
-        Npgsql.PostgresException pg => pg.SqlState.StartsWith("22", StringComparison.Ordinal) || pg.SqlState.StartsWith("23", StringComparison.Ordinal),
+        Npgsql.PostgresException pg => !IsOutage(pg.SqlState),
         NpgsqlException or OperationCanceledException or TimeoutException => false,
         _ => true,
     };
+
+    private static bool IsOutage(string sqlState) =>
+        sqlState is "40001" or "40P01" or "55P03" ||
+        sqlState.StartsWith("08", StringComparison.Ordinal) || sqlState.StartsWith("53", StringComparison.Ordinal) ||
+        sqlState.StartsWith("57", StringComparison.Ordinal) || sqlState.StartsWith("58", StringComparison.Ordinal);
+
+    /// <summary>Text from the wire, made safe to store: no control characters, bounded length.</summary>
+    public static string Clean(string? text, int max = 2_000)
+    {
+        if (string.IsNullOrEmpty(text)) return "";
+        var cleaned = new string(text.Select(c => char.IsControl(c) ? '?' : c).ToArray());
+        return cleaned.Length <= max ? cleaned : cleaned[..max];
+    }
+
+    public static bool IsCleanId(string s) => IsIdentifier(s);
 
     private static bool IsIdentifier(string s) => s.Length is > 0 and <= MaxIdLength && !s.Any(char.IsControl);
 

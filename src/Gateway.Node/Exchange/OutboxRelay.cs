@@ -83,19 +83,23 @@ public sealed class OutboxRelay(
         return rows.Count;
     }
 
+    /// <summary>Rows past their budget become failed and their transfers are flagged in the same transaction, so no flag is lost.</summary>
     private async Task FailExhaustedAsync(CancellationToken ct)
     {
-        var exhausted = await outbox.FailExhaustedAsync(db, clock.UtcNow, ct);
-        foreach (var row in exhausted.Where(r => r.CorrelationId is not null))
+        var failed = await db.InTransactionAsync(async (conn, tx, token) =>
         {
-            var reason = $"envelope {row.MessageId} ({row.MessageType}) got no receipt after {row.Attempts} attempts";
-            await db.InTransactionAsync(async (conn, tx, token) =>
+            var exhausted = await outbox.FailExhaustedAsync(conn, tx, clock.UtcNow, token);
+            foreach (var row in exhausted.Where(r => r.CorrelationId is not null))
             {
+                var reason = $"envelope {row.MessageId} ({row.MessageType}) got no receipt after {row.Attempts} attempts";
                 await TransferStore.MarkExchangeFailedAsync(conn, tx, row.CorrelationId!, reason, token);
                 await AuditLog.WriteAsync(conn, tx, "relay", "exchange_failed", row.CorrelationId!, null, ct: token);
-            }, ct);
-            logger.LogError("Exchange of transfer {TransferId} failed: {Reason}", row.CorrelationId, reason);
-        }
+            }
+            return exhausted;
+        }, ct);
+        foreach (var row in failed)
+            logger.LogError("Exchange of {MessageId} ({MessageType}, transfer {TransferId}) failed: no receipt after {Attempts} attempts",
+                row.MessageId, row.MessageType, row.CorrelationId, row.Attempts);
     }
 
     /// <summary>Re-sends carry the same message id; only the attempt counter in the envelope changes.</summary>

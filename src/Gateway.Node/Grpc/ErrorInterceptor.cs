@@ -36,7 +36,9 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
 
     private RpcException Map(Exception ex, ServerCallContext context)
     {
-        var rpc = GatewayErrors.ToRpc(ex);
+        var rpc = ex is OperationCanceledException && context.Deadline <= DateTime.UtcNow
+            ? new RpcException(new Status(StatusCode.DeadlineExceeded, "The caller's deadline passed before the node finished; nothing was committed unless a retry with the same idempotency key says otherwise."))
+            : GatewayErrors.ToRpc(ex);
         if (rpc.StatusCode == StatusCode.Internal)
             logger.LogError(ex, "{Method} failed", context.Method);
         else

@@ -47,6 +47,11 @@ public static class GatewayErrors
         })),
         NotFoundException nf => Build(Code.NotFound, nf.Message),
         OperationCanceledException => Build(Code.Cancelled, "The call was cancelled or its deadline passed."),
+        // Outages: the call did not take effect and may be retried with the same idempotency key.
+        Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException or TimeoutException
+            => Build(Code.Unavailable, "The node's store of record is unavailable; retry with the same idempotency key."),
+        Npgsql.NpgsqlException { IsTransient: true }
+            => Build(Code.Unavailable, "The node's store of record is unavailable; retry with the same idempotency key."),
         _ => Build(Code.Internal, "The node could not complete the call; it was not applied unless a retry with the same idempotency key says otherwise.")
     };
 

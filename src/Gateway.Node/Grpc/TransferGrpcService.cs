@@ -61,15 +61,18 @@ public sealed class TransferGrpcService(
             while (response.Transfers.Count < size)
             {
                 var page = await TransferStore.ListAsync(conn, state, after, size, ct);
+                var used = 0;
                 foreach (var record in page)
                 {
+                    used++;
                     after = record.TransferId;
                     var view = views.View(record);
                     if (request.OverdueOnly && !view.Overdue) continue;
                     response.Transfers.Add(view);
                     if (response.Transfers.Count == size) break;
                 }
-                if (page.Count < size) { after = null; break; }
+                // The table ends here only if this short page was read to its last row.
+                if (page.Count < size && used == page.Count) { after = null; break; }
             }
             response.NextPageToken = after ?? "";
             return response;

@@ -31,17 +31,17 @@ public sealed class WorkItemGrpcService(
         while (!ct.IsCancellationRequested)
         {
             var wake = workItems.Next; // taken before reading, so no notification slips between
-            var pending = await WorkItemFeed.ListPendingAsync(db.DataSource, 200, ct);
-            var fresh = pending.Where(p => sent.Add(p.ItemId)).ToList();
+            var fresh = await WorkItemFeed.ListPendingAsync(db.DataSource, sent, 200, ct);
+            // Only items still pending when counted are sent: a cancelled one never reaches the province system.
             var counts = await WorkItemFeed.MarkDeliveredAsync(db.DataSource, fresh.Select(p => p.ItemId).ToList(), ct);
-            foreach (var p in fresh)
+            foreach (var p in fresh.Where(p => counts.ContainsKey(p.ItemId)))
             {
                 var item = WorkItem.Parser.ParseFrom(p.Payload);
-                item.DeliveryCount = counts.GetValueOrDefault(p.ItemId, p.DeliveryCount + 1);
+                item.DeliveryCount = counts[p.ItemId];
+                sent.Add(p.ItemId);
                 await responseStream.WriteAsync(item, ct);
             }
-            // Forget answered items so the set does not grow without bound.
-            sent.IntersectWith(pending.Select(p => p.ItemId));
+            if (sent.Count > 10_000) sent.Clear(); // answered ones linger; a full resend to this subscriber is harmless
             try { await wake.WaitAsync(PollInterval, ct); }
             catch (TimeoutException) { }
             catch (OperationCanceledException) { break; }

@@ -150,6 +150,30 @@ public static class TransferStore
         return await cmd.ExecuteScalarAsync(ct) as string;
     }
 
+    /// <summary>Serialises applications that carry one certificate until the caller's transaction ends.</summary>
+    public static async Task LockCertificateAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string certificateNumber, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended('certificate:' || @n, 0))", conn, tx);
+        cmd.Parameters.AddWithValue("n", certificateNumber);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    public static async Task RecordWithdrawnBeforeLetterAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string transferId, string requestedBy, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            "INSERT INTO withdrawn_before_letter (transfer_id, requested_by) VALUES (@id, @by) ON CONFLICT DO NOTHING", conn, tx);
+        cmd.Parameters.AddWithValue("id", transferId);
+        cmd.Parameters.AddWithValue("by", requestedBy);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    public static async Task<bool> WasWithdrawnBeforeLetterAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string transferId, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT 1 FROM withdrawn_before_letter WHERE transfer_id = @id", conn, tx);
+        cmd.Parameters.AddWithValue("id", transferId);
+        return await cmd.ExecuteScalarAsync(ct) is not null;
+    }
+
     public static async Task MarkExchangeFailedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string transferId, string reason, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("""

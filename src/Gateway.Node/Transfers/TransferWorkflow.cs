@@ -5,6 +5,7 @@ using Gateway.Domain.Values;
 using Gateway.Node.Exchange;
 using Gateway.Node.Grpc;
 using Gateway.Node.Infrastructure;
+using Gateway.Node.WorkItems;
 using Gateway.Storage;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -36,7 +37,7 @@ public sealed class TransferWorkflow(
         var certificate = request.Certificate?.Clone() ?? throw InvalidRequestException.Single("certificate", "A certificate is required.");
         RequestValidation.ValidateCertificateForIssue(certificate, node.Province);
 
-        var issuedOn = string.IsNullOrEmpty(certificate.IssuedOn) ? clock.Today : DateOnly.Parse(certificate.IssuedOn);
+        var issuedOn = string.IsNullOrEmpty(certificate.IssuedOn) ? clock.Today : DateOnly.ParseExact(certificate.IssuedOn, "yyyy-MM-dd");
         certificate.Number = (await DocumentNumbers.NextAsync(conn, tx, "certificate", new DivisionCode(certificate.InsuplcAdmdvs), issuedOn.Year, ct)).Value;
         certificate.IssuedOn = issuedOn.ToString("yyyy-MM-dd");
         certificate.AccountBalanceCapitals = new Money(certificate.AccountBalanceFen).ToChineseCapitals();
@@ -47,9 +48,17 @@ public sealed class TransferWorkflow(
 
     public async Task<Contracts.Transfer.V1.Transfer> SubmitApplicationAsync(NpgsqlConnection conn, NpgsqlTransaction tx, SubmitApplicationRequest request, CancellationToken ct)
     {
-        var acceptedOn = string.IsNullOrEmpty(request.AcceptedOn) ? clock.Today : DateOnly.Parse(request.AcceptedOn);
+        var acceptedOn = clock.Today;
+        if (!string.IsNullOrEmpty(request.AcceptedOn))
+        {
+            if (!DateOnly.TryParseExact(request.AcceptedOn, "yyyy-MM-dd", out acceptedOn))
+                throw InvalidRequestException.Single("accepted_on", "must be a date written yyyy-MM-dd");
+            if (acceptedOn > clock.Today)
+                throw InvalidRequestException.Single("accepted_on", $"is after today ({clock.Today:yyyy-MM-dd}) in the node's business calendar");
+        }
         RequestValidation.ValidateApplication(request, node.Province, acceptedOn);
 
+        await TransferStore.LockCertificateAsync(conn, tx, request.Certificate.Number, ct);
         var open = await TransferStore.FindOpenByCertificateAsync(conn, tx, request.Certificate.Number, ct);
         if (open is not null)
             throw new RefusedException("TRANSFER_ALREADY_OPEN",
@@ -130,11 +139,6 @@ public sealed class TransferWorkflow(
         if (string.IsNullOrWhiteSpace(request.ItemId))
             throw InvalidRequestException.Single("item_id", "Name the work item being answered.");
         var state = await WorkItemStore.GetAsync(conn, tx, request.ItemId, ct) ?? throw new NotFoundException($"No work item '{request.ItemId}'.");
-        if (state.Status == WorkItemStatus.Answered)
-            return new AnswerWorkItemResponse { ItemId = request.ItemId, AlreadyAnswered = true };
-        if (state.Status == WorkItemStatus.Cancelled)
-            throw new RefusedException("WORK_ITEM_CANCELLED", $"Work item {request.ItemId} was cancelled (the transfer was withdrawn); do not apply it.");
-
         var item = WorkItem.Parser.ParseFrom(state.Item.Payload);
         var expected = item.Kind switch
         {
@@ -146,10 +150,17 @@ public sealed class TransferWorkflow(
         if (request.AnswerCase != expected)
             throw InvalidRequestException.Single(ToSnake(expected.ToString()), $"A {item.Kind} item is answered with {ToSnake(expected.ToString())}.");
 
+        // Lock order everywhere: transfer row, then work-item rows. A withdrawal holds the same
+        // transfer lock, so an answer and a withdrawal never interleave.
         var record = await LoadAsync(conn, tx, item.TransferId, ct);
-        var transfer = record.ToDomain();
-        var today = clock.Today;
+        var previous = await WorkItemStore.MarkAnsweredAsync(conn, tx, request.ItemId, request.ToByteArray(), clock.UtcNow, ct);
+        if (previous == WorkItemStatus.Answered)
+            return new AnswerWorkItemResponse { ItemId = request.ItemId, AlreadyAnswered = true };
+        if (previous == WorkItemStatus.Cancelled)
+            throw new RefusedException("WORK_ITEM_CANCELLED", $"Work item {request.ItemId} was cancelled (the transfer was withdrawn); do not apply it.");
 
+        var transfer = record.ToDomain();
+        var today = BusinessDay(transfer);
         switch (item.Kind)
         {
             case WorkItemKind.CheckOriginEnrolment:
@@ -162,8 +173,6 @@ public sealed class TransferWorkflow(
                 await OnCreditedAsync(conn, tx, record, transfer, request.CreditBalance, today, ct);
                 break;
         }
-
-        await WorkItemStore.MarkAnsweredAsync(conn, tx, request.ItemId, request.ToByteArray(), clock.UtcNow, ct);
         return new AnswerWorkItemResponse { ItemId = request.ItemId };
     }
 
@@ -174,6 +183,8 @@ public sealed class TransferWorkflow(
     {
         if (answer.Status == EnrolmentStatus.Suspended)
         {
+            if (transfer.Check(TransferEvent.SendInfoTable) is { } refused)
+                throw new RefusedException(refused.Reason, refused.Message);
             await AddWorkItemAsync(conn, tx, record, WorkItemKind.BuildInformationTable, Steps.BuildTable, null, ct);
             return;
         }
@@ -218,6 +229,16 @@ public sealed class TransferWorkflow(
     private async Task OnCreditedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TransferRecord record, DomainTransfer transfer,
         CreditBalanceAnswer answer, DateOnly today, CancellationToken ct)
     {
+        if (transfer.Check(TransferEvent.Complete) is null && answer.CreditedAmountFen != transfer.TransferredAmount?.Fen)
+        {
+            // The province system has credited already: refusing would hide that. Keep the answer, hold the transfer.
+            record.ExchangeFailed = true;
+            record.FailureReason = $"{ReasonCodes.AmountMismatch}: credited {new Money(answer.CreditedAmountFen)}, transferred {transfer.TransferredAmount}";
+            await SaveAsync(conn, tx, record, transfer, ct);
+            await TransferStore.AppendTimelineAsync(conn, tx, transfer.Id, "CreditMismatch", today, clock.UtcNow, record.FailureReason, ct);
+            logger.LogError("Transfer {TransferId} held: {Reason}", transfer.Id, record.FailureReason);
+            return;
+        }
         Apply(() => transfer.Complete(new Money(answer.CreditedAmountFen), today));
         await SaveAsync(conn, tx, record, transfer, ct);
         await Outbound.EnqueueAsync(conn, tx, envelopes.Create(record.CounterpartProvince, transfer.Id, Steps.Completed,
@@ -240,7 +261,7 @@ public sealed class TransferWorkflow(
                 var m = Parse(LetterReturned.Parser, envelope);
                 var (record, transfer) = await LoadForInboundAsync(conn, tx, m.TransferId, envelope, TransferRole.Destination, ct);
                 var reason = ReturnReasons.TryParse(m.ReasonCode, out var r) ? r : ReturnReason.Other;
-                ApplyInbound(envelope, () => transfer.ReturnLetter(reason, m.Reason, today));
+                ApplyInbound(envelope, () => transfer.ReturnLetter(reason, m.Reason, BusinessDay(transfer)));
                 await SaveAsync(conn, tx, record, transfer, ct);
                 await AddWorkItemAsync(conn, tx, record, WorkItemKind.LetterReturned, Steps.LetterReturnedNotice,
                     i => { i.ReasonCode = m.ReasonCode; i.Reason = m.Reason; }, ct);
@@ -250,7 +271,7 @@ public sealed class TransferWorkflow(
             {
                 var m = Parse(InformationTableSent.Parser, envelope);
                 var (record, transfer) = await LoadForInboundAsync(conn, tx, m.TransferId, envelope, TransferRole.Destination, ct);
-                ApplyInbound(envelope, () => transfer.SendInfoTable(new Money(m.Table?.AmountFen ?? 0), new Money(m.TransferredAmountFen), today));
+                ApplyInbound(envelope, () => transfer.SendInfoTable(new Money(m.Table?.AmountFen ?? 0), new Money(m.TransferredAmountFen), BusinessDay(transfer)));
                 record.InfoTable = m.Table?.ToByteArray();
                 if (m.Table?.AmountFen != m.TransferredAmountFen)
                 {
@@ -271,8 +292,9 @@ public sealed class TransferWorkflow(
                 var (record, transfer) = await LoadForInboundAsync(conn, tx, m.TransferId, envelope, TransferRole.Origin, ct);
                 ApplyInbound(envelope, () =>
                 {
-                    transfer.Complete(new Money(m.CreditedAmountFen), today);
-                    transfer.Acknowledge(today);
+                    var day = BusinessDay(transfer);
+                    transfer.Complete(new Money(m.CreditedAmountFen), day);
+                    transfer.Acknowledge(day);
                 });
                 await SaveAsync(conn, tx, record, transfer, ct);
                 await AddWorkItemAsync(conn, tx, record, WorkItemKind.CloseOriginRecord, Steps.Close, null, ct);
@@ -287,7 +309,7 @@ public sealed class TransferWorkflow(
                 var (record, transfer) = await LoadForInboundAsync(conn, tx, m.TransferId, envelope, TransferRole.Destination, ct);
                 if (m.Confirmed && transfer.State == TransferState.WithdrawalRequested)
                 {
-                    transfer.Withdraw(today);
+                    transfer.Withdraw(BusinessDay(transfer));
                     await SaveAsync(conn, tx, record, transfer, ct);
                 }
                 else
@@ -310,9 +332,18 @@ public sealed class TransferWorkflow(
             throw new PoisonMessageException($"The certificate's region {m.Certificate.InsuplcAdmdvs} is not in province {node.Province}.");
         if (await TransferStore.FindAsync(conn, tx, m.TransferId, forUpdate: true, ct) is not null)
             return; // same transfer, new message id (e.g. replayed by an operator): already applied
+        if (await TransferStore.WasWithdrawnBeforeLetterAsync(conn, tx, m.TransferId, ct))
+        {
+            logger.LogInformation("Letter for {TransferId} arrived after its withdrawal was confirmed; ignored", m.TransferId);
+            return;
+        }
 
+        // Clocks of two provinces may disagree around midnight: never receive before the letter says it was sent.
+        var acceptedOn = TryDate(m.AcceptedOn);
+        var sentOn = TryDate(m.SentOn);
+        var receivedOn = new[] { today, acceptedOn ?? today, sentOn ?? today }.Max();
         var transfer = DomainTransfer.ReceiveLetter(m.TransferId, new ProvinceCode(node.Province), new ProvinceCode(envelope.SenderProvince),
-            today, TryDate(m.AcceptedOn), TryDate(m.SentOn));
+            receivedOn, acceptedOn, sentOn);
         var record = new TransferRecord
         {
             Snapshot = transfer.ToSnapshot(),
@@ -337,23 +368,27 @@ public sealed class TransferWorkflow(
     {
         var record = await TransferStore.FindAsync(conn, tx, m.TransferId, forUpdate: true, ct);
         string? refusal = null;
-        if (record is null || !record.IsOrigin)
-            refusal = "LETTER_NOT_RECEIVED";
+        if (record is null)
+        {
+            // The letter has not arrived yet: nothing was done here, so confirm and ignore the letter when it comes.
+            await TransferStore.RecordWithdrawnBeforeLetterAsync(conn, tx, m.TransferId, envelope.SenderProvince, ct);
+        }
+        else if (!record.IsOrigin)
+            refusal = ReasonCodes.WrongRole;
         else
         {
             var transfer = record.ToDomain();
-            // Once the table item reached the province system, money may already have moved: that is acting.
-            var build = await WorkItemStore.GetAsync(conn, tx, ItemId(transfer.Id, Steps.BuildTable), ct);
-            if (build is not null && (build.DeliveryCount > 0 || build.Status == WorkItemStatus.Answered))
-                refusal = ReasonCodes.OriginAlreadyActed;
-            else if (transfer.Check(TransferEvent.Withdraw) is { } refused)
+            if (transfer.Check(TransferEvent.Withdraw) is { } refused)
                 refusal = refused.Reason;
+            // Once the table item may have reached the province system, money may have moved: that is acting.
+            // The cancel and the stream's delivery count update the same row, so exactly one of them wins.
+            else if (!await WorkItemFeed.CancelIfUndeliveredAsync(conn, tx, ItemId(transfer.Id, Steps.BuildTable), ct))
+                refusal = ReasonCodes.OriginAlreadyActed;
             else
             {
-                transfer.Withdraw(today);
+                transfer.Withdraw(BusinessDay(transfer));
                 await SaveAsync(conn, tx, record, transfer, ct);
-                foreach (var step in new[] { Steps.CheckOrigin, Steps.BuildTable })
-                    await WorkItemStore.MarkCancelledAsync(conn, tx, ItemId(transfer.Id, step), clock.UtcNow, ct);
+                await WorkItemStore.MarkCancelledAsync(conn, tx, ItemId(transfer.Id, Steps.CheckOrigin), clock.UtcNow, ct);
             }
         }
         await Outbound.EnqueueAsync(conn, tx, envelopes.Create(envelope.SenderProvince, m.TransferId, Steps.WithdrawalAnswer,
@@ -404,6 +439,14 @@ public sealed class TransferWorkflow(
     }
 
     public static string ItemId(string transferId, string step) => $"{transferId}:{step}";
+
+    /// <summary>Today, but never before an event already recorded on this copy (clocks of two provinces may disagree).</summary>
+    private DateOnly BusinessDay(DomainTransfer transfer)
+    {
+        var today = clock.Today;
+        var last = transfer.Timeline.Count == 0 ? today : transfer.Timeline.Max(t => t.On);
+        return last > today ? last : today;
+    }
 
     /// <summary>A refused domain event on a call becomes FAILED_PRECONDITION with the domain's reason code.</summary>
     private static void Apply(Action change)
