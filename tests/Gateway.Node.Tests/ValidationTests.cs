@@ -68,4 +68,28 @@ public sealed class ValidationTests(ClusterFixture fx)
         var ex = await Assert.ThrowsAsync<RpcException>(() => fx.Driver.Client("51").GetTransferAsync(new GetTransferRequest { TransferId = "51Tnope" }).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, ex.StatusCode);
     }
+
+    [Theory]
+    [InlineData("2026/01/01")]
+    [InlineData("tomorrow")]
+    public async Task Malformed_acceptance_date_is_an_invalid_argument(string acceptedOn)
+    {
+        var certificate = await fx.Driver.IssueCertificateAsync("15", fx.Driver.PickPerson("15", EnrolmentState.Suspended), ClusterFixture.Today);
+        var request = fx.Driver.BuildApplication("51", certificate, ClusterFixture.Today);
+        request.AcceptedOn = acceptedOn;
+        var ex = await Assert.ThrowsAsync<RpcException>(() => fx.Driver.Client("51").SubmitApplicationAsync(request, TransferDriver.Key()).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.Contains("accepted_on", ErrorDetails.Fields(ex));
+    }
+
+    [Fact]
+    public async Task Acceptance_date_in_the_future_is_refused()
+    {
+        var certificate = await fx.Driver.IssueCertificateAsync("15", fx.Driver.PickPerson("15", EnrolmentState.Suspended), ClusterFixture.Today);
+        var request = fx.Driver.BuildApplication("51", certificate, ClusterFixture.Today);
+        request.AcceptedOn = ClusterFixture.Today.AddDays(3).ToString("yyyy-MM-dd");
+        var ex = await Assert.ThrowsAsync<RpcException>(() => fx.Driver.Client("51").SubmitApplicationAsync(request, TransferDriver.Key()).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.Contains("accepted_on", ErrorDetails.Fields(ex));
+    }
 }
