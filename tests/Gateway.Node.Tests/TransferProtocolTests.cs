@@ -184,4 +184,40 @@ public sealed class TransferProtocolTests(ClusterFixture fx)
             simulator.Resume();
         }
     }
+
+    [Fact]
+    public async Task A_credit_of_another_amount_is_recorded_and_held_for_operators()
+    {
+        var destinationSimulator = fx.Cluster["51"].Simulator!;
+        var person = fx.Driver.PickPerson("15", EnrolmentState.Suspended);
+        destinationSimulator.Pause(); // the destination's clerks answer the credit item by hand below
+        try
+        {
+            var certificate = await fx.Driver.IssueCertificateAsync("15", person, ClusterFixture.Today);
+            var accepted = await fx.Driver.SubmitAsync("51", certificate, ClusterFixture.Today);
+            await fx.Driver.WaitForStateAsync("51", accepted.TransferId, Timeout, TransferState.InfoTableSent);
+            var itemId = $"{accepted.TransferId}:credit";
+            var workItems = new WorkItemService.WorkItemServiceClient(fx.Cluster["51"].Channel);
+            var answer = new AnswerWorkItemRequest { ItemId = itemId, CreditBalance = new CreditBalanceAnswer { CreditedAmountFen = person.BalanceFen + 1 } };
+
+            var reply = await workItems.AnswerWorkItemAsync(answer, TransferDriver.Key());
+            var again = await workItems.AnswerWorkItemAsync(answer, TransferDriver.Key());
+
+            Assert.False(reply.AlreadyAnswered);
+            Assert.True(again.AlreadyAnswered);
+            var view = await fx.Driver.Client("51").GetTransferAsync(new GetTransferRequest { TransferId = accepted.TransferId });
+            Assert.Equal(TransferState.InfoTableSent, view.State);
+            Assert.True(view.ExchangeFailed);
+            Assert.Contains(view.Timeline, e => e.Event == "CreditMismatch");
+            Assert.Equal(0, await fx.CountAsync("51", "SELECT count(*) FROM outbox WHERE correlation_id = @id AND message_type = 'TransferCompleted'", ("id", accepted.TransferId)));
+        }
+        finally
+        {
+            destinationSimulator.Resume();
+            // If the paused simulator had already received the item, let it finish (it gets AlreadyAnswered)
+            // before the next test measures balances.
+            try { await destinationSimulator.WaitForAnsweredAsync(a => a.Item.Kind == WorkItemKind.CreditBalance && a.AlreadyAnswered, TimeSpan.FromSeconds(3)); }
+            catch (TimeoutException) { }
+        }
+    }
 }
