@@ -45,7 +45,7 @@ public sealed class BenchmarkRun(BenchmarkSettings settings)
             }, ct: ct);
             if (cluster.RedisFallbackNote is not null) AnsiConsole.MarkupLineInterpolated($"[yellow]{cluster.RedisFallbackNote}[/]");
             // The business day in China: dates on documents, as the province clerks would write them.
-            var today = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8));
+            var today = TransferDriver.Today;
             results.Memory.Add(MemorySnapshot.Take(MemIdle));
 
             var grpc = new GrpcBenchmarks(cluster, settings, First, today);

@@ -55,7 +55,7 @@ public sealed class DemoRun(string origin, string destination, bool useRedis)
     private async Task<List<Outcome>> RunScenariosAsync(GatewayCluster cluster, CancellationToken ct)
     {
         var driver = new TransferDriver(cluster);
-        var today = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8));
+        var today = TransferDriver.Today;
         var results = new List<Outcome>();
 
         async Task Transfer(string scenario, string from, string to, EnrolmentState status)
@@ -155,5 +155,6 @@ public sealed class DemoRun(string origin, string destination, bool useRedis)
 
     private static bool Closed(Transfer d) => d.State is TransferState.Withdrawn or TransferState.LetterReturned;
 
-    private static string Mask(string? certno) => certno is { Length: 18 } ? certno[..6] + "********" + certno[14..] : "(none)";
+    private static string Mask(string? certno) =>
+        string.IsNullOrEmpty(certno) ? "(none)" : new Gateway.Domain.Values.IdentityNumber(Gateway.Domain.Values.CertificateDocumentType.ResidentIdentityCard, certno).ToMaskedString();
 }

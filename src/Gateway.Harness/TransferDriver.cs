@@ -10,6 +10,9 @@ public sealed class TransferDriver(GatewayCluster cluster)
     private readonly HashSet<string> _used = new(StringComparer.Ordinal);
     private readonly object _gate = new();
 
+    /// <summary>Today's business date in China, as a province clerk would write it.</summary>
+    public static DateOnly Today => Gateway.Domain.Calendar.ChinaTime.DateOf(DateTimeOffset.UtcNow);
+
     public static Metadata Key(string? key = null) => new() { { "idempotency-key", key ?? Guid.NewGuid().ToString("N") } };
 
     public TransferService.TransferServiceClient Client(string province) => new(cluster[province].Channel);

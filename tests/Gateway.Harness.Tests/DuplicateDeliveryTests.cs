@@ -12,7 +12,7 @@ namespace Gateway.Harness.Tests;
 public sealed class DuplicateDeliveryTests(ProcessClusterFixture fx)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-    private static DateOnly Today => DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8));
+    private static DateOnly Today => TransferDriver.Today;
 
     [Fact]
     public async Task Envelope_delivered_twice_acts_once()

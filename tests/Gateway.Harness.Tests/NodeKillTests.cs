@@ -13,7 +13,7 @@ namespace Gateway.Harness.Tests;
 public sealed class NodeKillTests(ProcessClusterFixture fx)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-    private static DateOnly Today => DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8));
+    private static DateOnly Today => TransferDriver.Today;
 
     [Fact]
     public async Task Killed_node_mid_transfer_restarts_and_money_is_credited_exactly_once()

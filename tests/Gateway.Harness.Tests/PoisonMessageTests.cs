@@ -14,7 +14,7 @@ namespace Gateway.Harness.Tests;
 public sealed class PoisonMessageTests(ProcessClusterFixture fx)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-    private static DateOnly Today => DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8));
+    private static DateOnly Today => TransferDriver.Today;
 
     [Fact]
     public async Task Poison_message_goes_to_dead_letter_and_later_messages_still_flow()

@@ -10,7 +10,7 @@ namespace Gateway.Harness.Tests;
 [Collection(ProcessClusterCollection.Name)]
 public sealed class RedisLossTests(ProcessClusterFixture fx)
 {
-    private static DateOnly Today => DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8));
+    private static DateOnly Today => TransferDriver.Today;
 
     [Fact]
     public async Task Redis_flushed_between_call_and_retry_still_acts_once()

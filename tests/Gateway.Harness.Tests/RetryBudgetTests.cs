@@ -40,7 +40,7 @@ public sealed class RetryBudgetTests : IAsyncLifetime
     public async Task Exchange_marked_failed_when_retry_budget_runs_out()
     {
         var driver = new TransferDriver(_cluster);
-        var today = DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8));
+        var today = TransferDriver.Today;
         var person = driver.PickPerson(Origin, EnrolmentState.Suspended);
         var certificate = await driver.IssueCertificateAsync(Origin, person, today);
         await _cluster[Origin].StopAsync(); // for good

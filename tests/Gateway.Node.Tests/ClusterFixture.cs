@@ -8,7 +8,7 @@ public sealed class ClusterFixture : IAsyncLifetime
 {
     public GatewayCluster Cluster { get; private set; } = null!;
     public TransferDriver Driver { get; private set; } = null!;
-    public static DateOnly Today => DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8));
+    public static DateOnly Today => TransferDriver.Today;
 
     public async Task InitializeAsync()
     {

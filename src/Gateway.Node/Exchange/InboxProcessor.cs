@@ -243,5 +243,5 @@ internal static class EnvelopeRules
 
     private static bool IsIdentifier(string s) => s.Length is > 0 and <= MaxIdLength && !s.Any(char.IsControl);
 
-    private static bool IsProvince(string s) => s.Length == 2 && s.All(char.IsAsciiDigit) && s != "00";
+    private static bool IsProvince(string s) => new Gateway.Domain.Values.ProvinceCode(s).IsKnown;
 }

@@ -10,10 +10,10 @@ namespace Gateway.Node.Grpc;
 /// </summary>
 public static class RequestValidation
 {
-    public static void ValidateCertificateForIssue(Proto.Certificate c, string nodeProvince)
+    public static void ValidateCertificateForIssue(Proto.Certificate c, string nodeProvince, DateOnly today)
     {
         var v = new Collector();
-        var issuedOn = string.IsNullOrEmpty(c.IssuedOn) ? DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8)) : v.Date("certificate.issued_on", c.IssuedOn);
+        var issuedOn = string.IsNullOrEmpty(c.IssuedOn) ? today : v.Date("certificate.issued_on", c.IssuedOn);
         var region = new DivisionCode(c.InsuplcAdmdvs ?? "");
         // The node numbers the certificate: validate with a provisional number and ignore that field.
         var number = region.Check() is null && issuedOn != default ? DocumentNumber.Create(region, issuedOn.Year, 1) : new DocumentNumber("");

@@ -2,7 +2,6 @@ using Gateway.Contracts.Transfer.V1;
 using Gateway.Node.Idempotency;
 using Gateway.Node.Infrastructure;
 using Gateway.Node.Transfers;
-using Gateway.Node.WorkItems;
 using Gateway.Storage;
 using WorkItem = Gateway.Contracts.Transfer.V1.WorkItem;
 using Grpc.Core;

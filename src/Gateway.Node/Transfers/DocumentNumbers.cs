@@ -15,7 +15,7 @@ public static class DocumentNumbers
 {
     public static async Task<DocumentNumber> NextAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string kind, DivisionCode region, int year, CancellationToken ct)
     {
-        var sequence = await TransferStore.NextCertificateNumberAsync(conn, tx, $"{kind}:{region.Value}", year, ct);
+        var sequence = await TransferStore.NextDocumentSequenceAsync(conn, tx, $"{kind}:{region.Value}", year, ct);
         return DocumentNumber.Create(region, year, sequence);
     }
 }

@@ -108,7 +108,7 @@ public static class TransferStore
         return rows;
     }
 
-    public static async Task<int> NextCertificateNumberAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string region, int year, CancellationToken ct)
+    public static async Task<int> NextDocumentSequenceAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string region, int year, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("""
             INSERT INTO certificate_sequences (region, year, last_no) VALUES (@region, @year, 1)

@@ -5,7 +5,6 @@ using Gateway.Domain.Values;
 using Gateway.Node.Exchange;
 using Gateway.Node.Grpc;
 using Gateway.Node.Infrastructure;
-using Gateway.Node.WorkItems;
 using Gateway.Storage;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -35,7 +34,7 @@ public sealed class TransferWorkflow(
     public async Task<Certificate> IssueCertificateAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IssueCertificateRequest request, CancellationToken ct)
     {
         var certificate = request.Certificate?.Clone() ?? throw InvalidRequestException.Single("certificate", "A certificate is required.");
-        RequestValidation.ValidateCertificateForIssue(certificate, node.Province);
+        RequestValidation.ValidateCertificateForIssue(certificate, node.Province, clock.Today);
 
         var issuedOn = string.IsNullOrEmpty(certificate.IssuedOn) ? clock.Today : DateOnly.ParseExact(certificate.IssuedOn, "yyyy-MM-dd");
         certificate.Number = (await DocumentNumbers.NextAsync(conn, tx, "certificate", new DivisionCode(certificate.InsuplcAdmdvs), issuedOn.Year, ct)).Value;

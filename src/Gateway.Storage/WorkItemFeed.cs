@@ -1,8 +1,11 @@
 using Npgsql;
 
-namespace Gateway.Node.WorkItems;
+namespace Gateway.Storage;
 
-/// <summary>Reads pending work items for a stream and counts a delivery only when an item is actually sent.</summary>
+/// <summary>
+/// How a work-item stream reads the work_items table: what it has not sent yet, a delivery counted only
+/// for items still pending, and a cancel that loses to a counted delivery (the withdrawal rule).
+/// </summary>
 public static class WorkItemFeed
 {
     public sealed record Pending(string ItemId, byte[] Payload, int DeliveryCount);
