@@ -1,5 +1,6 @@
 using Gateway.Harness;
 using Gateway.Node.Transfers;
+using Gateway.Storage;
 using Npgsql;
 
 namespace Gateway.Benchmarks;

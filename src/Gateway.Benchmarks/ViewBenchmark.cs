@@ -2,6 +2,7 @@ using Gateway.Harness;
 using Gateway.Node;
 using Gateway.Node.Infrastructure;
 using Gateway.Node.Transfers;
+using Gateway.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;

@@ -5,6 +5,8 @@ using Gateway.Node.Grpc;
 using Gateway.Node.Idempotency;
 using Gateway.Node.Infrastructure;
 using Gateway.Node.Transfers;
+using Gateway.Node.Transfers.Calls;
+using Gateway.Node.Transfers.Inbound;
 using Gateway.Storage;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -30,23 +32,38 @@ public static class NodeApplication
             .AddCheck("node", () => HealthCheckResult.Healthy());
         configure?.Invoke(builder);
 
-        var province = builder.Configuration[$"{NodeOptions.Section}:{nameof(NodeOptions.Province)}"];
-        var exchangeEnabled = !string.IsNullOrWhiteSpace(province);
-        if (exchangeEnabled)
-        {
-            AddExchange(builder);
-            health.AddCheck<DatabaseHealthCheck>("database");
-        }
+        RequireConfiguration(builder.Configuration);
+        AddExchange(builder);
+        health.AddCheck<DatabaseHealthCheck>("database");
+        health.AddCheck<InboxHealthCheck>("inbox");
 
         var app = builder.Build();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
-        if (exchangeEnabled)
-        {
-            app.MapGrpcService<TransferGrpcService>();
-            app.MapGrpcService<WorkItemGrpcService>();
-        }
+        app.MapGrpcService<TransferGrpcService>();
+        app.MapGrpcService<WorkItemGrpcService>();
         return app;
+    }
+
+    /// <summary>One handler per call and per inbound message type; the dispatcher finds inbound ones by message type.</summary>
+    private static void AddTransferHandlers(IServiceCollection services)
+    {
+        services.AddSingleton<TransferSteps>();
+        services.AddSingleton<IssueCertificateHandler>();
+        services.AddSingleton<SubmitApplicationHandler>();
+        services.AddSingleton<WithdrawTransferHandler>();
+        services.AddSingleton<AnswerWorkItemHandler>();
+        services.AddSingleton<OriginEnrolmentAnswerHandler>();
+        services.AddSingleton<InformationTableAnswerHandler>();
+        services.AddSingleton<CreditBalanceAnswerHandler>();
+        services.AddSingleton<IInboundHandler, ContactLetterHandler>();
+        services.AddSingleton<IInboundHandler, LetterReturnedHandler>();
+        services.AddSingleton<IInboundHandler, InformationTableHandler>();
+        services.AddSingleton<IInboundHandler, TransferCompletedHandler>();
+        services.AddSingleton<IInboundHandler, WithdrawalRequestedHandler>();
+        services.AddSingleton<IInboundHandler, WithdrawalAnsweredHandler>();
+        services.AddSingleton<InboundDispatcher>();
+        services.AddSingleton<ReceiptHandler>();
     }
 
     /// <summary>Applies migrations, then starts serving. Use instead of RunAsync/StartAsync.</summary>
@@ -59,6 +76,27 @@ public static class NodeApplication
             app.Logger.LogInformation("Schema ready ({Applied} migration(s) applied now)", applied.Count);
         }
         await app.StartAsync(ct);
+    }
+
+    /// <summary>
+    /// A node without its province, database or broker would serve a health check and nothing else: refuse to start,
+    /// naming every missing setting at once.
+    /// </summary>
+    private static void RequireConfiguration(IConfiguration config)
+    {
+        var missing = new List<string>();
+        var province = config[$"{NodeOptions.Section}:{nameof(NodeOptions.Province)}"];
+        if (string.IsNullOrWhiteSpace(province))
+            missing.Add("Gateway:Province (the two-digit code of the province this node serves, e.g. 15)");
+        else if (!new Gateway.Domain.Values.ProvinceCode(province.Trim()).IsKnown)
+            missing.Add($"Gateway:Province: '{province}' is not a known two-digit province code");
+        if (string.IsNullOrWhiteSpace(config.GetConnectionString("Node")))
+            missing.Add("ConnectionStrings:Node (the node's PostgreSQL store of record)");
+        if (string.IsNullOrWhiteSpace(config[$"{KafkaOptions.SectionName}:BootstrapServers"]))
+            missing.Add("Kafka:BootstrapServers (the broker list the nodes exchange envelopes through)");
+        if (missing.Count > 0)
+            throw new NodeConfigurationException("The node cannot start; its configuration lacks: " + string.Join("; ", missing) +
+                ". See deploy/node.example.json and docs/architecture.md (Configuration).");
     }
 
     private static void AddExchange(WebApplicationBuilder builder)
@@ -96,12 +134,16 @@ public static class NodeApplication
         services.AddSingleton<IdempotentCalls>();
         services.AddSingleton<EnvelopeFactory>();
         services.AddSingleton<TransferViews>();
-        services.AddSingleton<TransferWorkflow>();
+        services.AddSingleton<InboxHealth>();
+        AddTransferHandlers(services);
         services.AddHostedService<InboxProcessor>();
         services.AddHostedService<OutboxRelay>();
         services.AddHostedService<ExpiredKeyPurger>();
     }
 }
+
+/// <summary>The node's configuration is incomplete or wrong; the message names what to set.</summary>
+public sealed class NodeConfigurationException(string message) : Exception(message);
 
 /// <summary>The node is healthy only while its store of record answers.</summary>
 internal sealed class DatabaseHealthCheck(NodeDatabase db) : IHealthCheck

@@ -26,6 +26,12 @@ public sealed class NodeOptions
     /// <summary>Offset of the business calendar's day from UTC (China Standard Time).</summary>
     public TimeSpan BusinessUtcOffset { get; set; } = TimeSpan.FromHours(8);
 
+    /// <summary>
+    /// This region's waiting period (待遇享受等待期) in months after a gap of more than 3 months, 0..6 (seed 002 notes 6–7
+    /// cap it at 6; each pooling region sets its own). Default 6: the ceiling, until the province configures its rule.
+    /// </summary>
+    public int WaitingPeriodMonths { get; set; } = 6;
+
     /// <summary>Folder with extra calendar years (operators drop a new year here without a rebuild).</summary>
     public string? CalendarDirectory { get; set; }
 }

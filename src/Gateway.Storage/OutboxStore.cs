@@ -153,23 +153,71 @@ public sealed class OutboxStore
         db.InTransactionAsync((conn, tx, token) => MarkPublishFailedAsync(conn, tx, rows, error, now, token), ct);
 
     /// <summary>
-    /// The receiver's receipt arrived: the envelope is delivered. Idempotent (false when already delivered or
-    /// unknown). A late receipt for a failed envelope also counts: the other side did apply it.
+    /// The receiver's receipt arrived: the envelopes it names are delivered. Counts only rows whose receiver is
+    /// <paramref name="receiver"/> (the receipt's sender), in one statement for the whole receipt. Idempotent; a late
+    /// receipt for a failed envelope also counts, because the other side did apply it. Returns rows changed.
     /// </summary>
-    public static async Task<bool> MarkReceiptAsync(
-        NpgsqlConnection conn, NpgsqlTransaction? tx, string messageId, DateTimeOffset now, CancellationToken ct = default)
+    public static async Task<int> MarkReceiptsAsync(
+        NpgsqlConnection conn, NpgsqlTransaction? tx, string receiver, IReadOnlyCollection<string> messageIds, DateTimeOffset now, CancellationToken ct = default)
     {
+        if (messageIds.Count == 0) return 0;
         await using var cmd = SqlHelpers.Command(conn, tx, """
             WITH received AS (
                 UPDATE outbox SET status = 'delivered', receipt_at = @now
-                WHERE message_id = @message_id AND status IN ('pending', 'awaiting_receipt', 'failed')
+                WHERE message_id = ANY(@ids) AND receiver = @receiver AND status IN ('pending', 'awaiting_receipt', 'failed')
                 RETURNING message_id, attempts)
             INSERT INTO outbox_attempts (message_id, attempt, at, outcome)
             SELECT message_id, attempts, @now, 'receipt' FROM received
             """)
-            .With("message_id", NpgsqlDbType.Text, messageId)
+            .With("ids", NpgsqlDbType.Array | NpgsqlDbType.Text, messageIds.ToArray())
+            .With("receiver", NpgsqlDbType.Text, receiver)
             .WithTime("now", now);
-        return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
+        return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>One envelope's receipt (see <see cref="MarkReceiptsAsync"/>). True when it changed the row.</summary>
+    public static async Task<bool> MarkReceiptAsync(
+        NpgsqlConnection conn, NpgsqlTransaction? tx, string receiver, string messageId, DateTimeOffset now, CancellationToken ct = default) =>
+        await MarkReceiptsAsync(conn, tx, receiver, [messageId], now, ct).ConfigureAwait(false) == 1;
+
+    /// <summary>
+    /// Of <paramref name="messageIds"/>, those this node sent to a province other than <paramref name="receiver"/>:
+    /// a receipt or rejection naming them is not the receiver's to give.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> ForeignMessageIdsAsync(
+        NpgsqlConnection conn, NpgsqlTransaction? tx, string receiver, IReadOnlyCollection<string> messageIds, CancellationToken ct = default)
+    {
+        if (messageIds.Count == 0) return [];
+        await using var cmd = SqlHelpers.Command(conn, tx,
+                "SELECT message_id FROM outbox WHERE message_id = ANY(@ids) AND receiver <> @receiver ORDER BY message_id LIMIT 20")
+            .With("ids", NpgsqlDbType.Array | NpgsqlDbType.Text, messageIds.ToArray())
+            .With("receiver", NpgsqlDbType.Text, receiver);
+        return await cmd.ReadAllAsync(r => r.GetString(0), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The receiver refused an envelope for good: it fails at once (re-sending cannot help). Only rows sent to
+    /// <paramref name="receiver"/> count. Returns the failed row's correlation id (its exchange), or null when nothing changed.
+    /// </summary>
+    public static async Task<(bool Failed, string? CorrelationId, string? MessageType)> MarkRejectedAsync(
+        NpgsqlConnection conn, NpgsqlTransaction? tx, string receiver, string messageId, string reason, DateTimeOffset now, CancellationToken ct = default)
+    {
+        await using var cmd = SqlHelpers.Command(conn, tx, """
+            WITH failed AS (
+                UPDATE outbox SET status = 'failed', last_error = @reason
+                WHERE message_id = @id AND receiver = @receiver AND status IN ('pending', 'awaiting_receipt')
+                RETURNING message_id, attempts, correlation_id, message_type),
+            history AS (
+                INSERT INTO outbox_attempts (message_id, attempt, at, outcome, error)
+                SELECT message_id, attempts, @now, 'rejected', @reason FROM failed)
+            SELECT correlation_id, message_type FROM failed
+            """)
+            .With("id", NpgsqlDbType.Text, messageId)
+            .With("receiver", NpgsqlDbType.Text, receiver)
+            .With("reason", NpgsqlDbType.Text, "rejected by receiver: " + reason)
+            .WithTime("now", now);
+        var rows = await cmd.ReadAllAsync(r => (r.NullableString(0), r.GetString(1)), ct).ConfigureAwait(false);
+        return rows.Count == 0 ? (false, null, null) : (true, rows[0].Item1, rows[0].Item2);
     }
 
     public Task<IReadOnlyList<OutboxRow>> FailExhaustedAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, DateTimeOffset now, CancellationToken ct = default) =>

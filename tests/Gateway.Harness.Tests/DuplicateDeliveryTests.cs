@@ -23,7 +23,7 @@ public sealed class DuplicateDeliveryTests(ProcessClusterFixture fx)
         var transferId = destination.TransferId;
         var (originDb, destinationDb) = (fx.Db(Origin), fx.Db(Destination));
         // Let the origin's last item (closing its record) be answered, so every work item is settled before the repeat.
-        await fx.Cluster[Origin].Simulator!.WaitForAnsweredAsync(TransferWorkflow.ItemId(transferId, TransferWorkflow.Steps.Close), Timeout);
+        await fx.Cluster[Origin].Simulator!.WaitForAnsweredAsync(TransferSteps.ItemId(transferId, Steps.Close), Timeout);
 
         // The letter (destination → origin) and the information table (origin → destination), as first sent.
         var letter = await DeliveredEnvelopeAsync(destinationDb, transferId, nameof(ContactLetterSent));

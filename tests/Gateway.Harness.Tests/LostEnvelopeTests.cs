@@ -27,7 +27,7 @@ public sealed class LostEnvelopeTests(ProcessClusterFixture fx)
         try
         {
             transferId = (await fx.Driver.SubmitAsync(Destination, certificate, Today)).TransferId;
-            letterId = EnvelopeFactory.StepMessageId(Destination, transferId, TransferWorkflow.Steps.Letter);
+            letterId = EnvelopeFactory.StepMessageId(Destination, transferId, Steps.Letter);
             // While the origin is down, move its group past the letter: to the origin, that copy never existed.
             new KafkaProbe(fx.Cluster.Broker.BootstrapServers).SkipEverythingUpTo(
                 $"gateway-node-{Origin}", TopicNames.Inbox(Origin), letterId, fx.Cluster.Options.InboxPartitions, Timeout);

@@ -23,7 +23,7 @@ public sealed class NodeKillTests(ProcessClusterFixture fx)
         var totalBefore = fx.TotalBalance();
         var atDestinationBefore = node.Registry.Find(person.IdentityNumber)?.BalanceFen ?? 0;
 
-        var (transferId, itemId, duplicatesBefore) = await KillWhilePendingAsync(node, person, WorkItemKind.CreditBalance, TransferWorkflow.Steps.Credit);
+        var (transferId, itemId, duplicatesBefore) = await KillWhilePendingAsync(node, person, WorkItemKind.CreditBalance, Steps.Credit);
 
         var destination = await fx.Driver.WaitForStateAsync(Destination, transferId, Timeout, TransferState.Completed);
         var origin = await fx.Driver.WaitForStateAsync(Origin, transferId, Timeout, TransferState.Acknowledged);
@@ -48,7 +48,7 @@ public sealed class NodeKillTests(ProcessClusterFixture fx)
         var person = fx.Driver.PickPerson(Origin, EnrolmentState.Suspended);
         var totalBefore = fx.TotalBalance();
 
-        var (transferId, itemId, duplicatesBefore) = await KillWhilePendingAsync(node, person, WorkItemKind.BuildInformationTable, TransferWorkflow.Steps.BuildTable);
+        var (transferId, itemId, duplicatesBefore) = await KillWhilePendingAsync(node, person, WorkItemKind.BuildInformationTable, Steps.BuildTable);
 
         var destination = await fx.Driver.WaitForStateAsync(Destination, transferId, Timeout, TransferState.Completed);
         var origin = await fx.Driver.WaitForStateAsync(Origin, transferId, Timeout, TransferState.Acknowledged);
@@ -70,7 +70,7 @@ public sealed class NodeKillTests(ProcessClusterFixture fx)
         var person = fx.Driver.PickPerson(Origin, EnrolmentState.Suspended);
         var (destination, _) = await fx.Driver.RunAsync(Origin, Destination, person, Today, Timeout);
         Assert.Equal(TransferState.Completed, destination.State);
-        var itemId = TransferWorkflow.ItemId(destination.TransferId, TransferWorkflow.Steps.Credit);
+        var itemId = TransferSteps.ItemId(destination.TransferId, Steps.Credit);
 
         var client = new WorkItemService.WorkItemServiceClient(fx.Cluster[Destination].Channel);
         var again = await client.AnswerWorkItemAsync(new AnswerWorkItemRequest
@@ -106,7 +106,7 @@ public sealed class NodeKillTests(ProcessClusterFixture fx)
         {
             var certificate = await fx.Driver.IssueCertificateAsync(Origin, person, Today);
             var transferId = (await fx.Driver.SubmitAsync(Destination, certificate, Today)).TransferId;
-            var itemId = TransferWorkflow.ItemId(transferId, step);
+            var itemId = TransferSteps.ItemId(transferId, step);
             await simulator.WaitForReceivedAsync(i => i.ItemId == itemId, Timeout);
             Assert.True(simulator.IsPaused);
             Assert.False(node.Registry.HasApplied(itemId));

@@ -56,7 +56,7 @@ public sealed class RetryBudgetTests : IAsyncLifetime
         Assert.Equal(TransferState.LetterSent, view.State);
         Assert.Contains(view.Timeline, e => e.Event == "ExchangeFailed" && e.Detail.Contains("no receipt"));
         var db = new NodeDb(_cluster[Destination].ConnectionString);
-        var letterId = EnvelopeFactory.StepMessageId(Destination, transferId, TransferWorkflow.Steps.Letter);
+        var letterId = EnvelopeFactory.StepMessageId(Destination, transferId, Steps.Letter);
         var (status, attempts, error) = (await db.QueryAsync("SELECT status, attempts, last_error FROM outbox WHERE message_id = @id",
             r => (r.GetString(0), r.GetInt32(1), r.GetString(2)), ("id", letterId))).Single();
         Assert.Equal("failed", status);

@@ -1,44 +1,24 @@
-using System.Net;
-using System.Net.Sockets;
 using Gateway.Node;
-using Microsoft.AspNetCore.Builder;
 using Grpc.Health.V1;
-using Grpc.Net.Client;
 using Grpc.Reflection.V1Alpha;
 
 namespace Gateway.Node.Tests;
 
-public sealed class HealthAndReflectionTests : IAsyncLifetime
+[Collection(ClusterCollection.Name)]
+public sealed class HealthAndReflectionTests(ClusterFixture fx)
 {
-    private WebApplication? _app;
-    private GrpcChannel? _channel;
-
-    public async Task InitializeAsync()
-    {
-        var port = FreeTcpPort();
-        _app = NodeApplication.Build([$"--urls=http://127.0.0.1:{port}"]);
-        await _app.StartAsync();
-        _channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}");
-    }
-
-    public async Task DisposeAsync()
-    {
-        _channel?.Dispose();
-        if (_app is not null) await _app.DisposeAsync();
-    }
-
     [Fact]
     public async Task Health_check_answers_serving()
     {
-        var client = new Health.HealthClient(_channel);
+        var client = new Health.HealthClient(fx.Cluster["15"].Channel);
         var reply = await client.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(10));
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, reply.Status);
     }
 
     [Fact]
-    public async Task Reflection_lists_the_health_service()
+    public async Task Reflection_lists_the_health_and_transfer_services()
     {
-        var client = new ServerReflection.ServerReflectionClient(_channel);
+        var client = new ServerReflection.ServerReflectionClient(fx.Cluster["15"].Channel);
         using var call = client.ServerReflectionInfo(deadline: DateTime.UtcNow.AddSeconds(10));
         await call.RequestStream.WriteAsync(new ServerReflectionRequest { ListServices = "" });
         await call.RequestStream.CompleteAsync();
@@ -46,12 +26,27 @@ public sealed class HealthAndReflectionTests : IAsyncLifetime
         var names = call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToList();
         Assert.Contains("grpc.health.v1.Health", names);
         Assert.Contains("grpc.reflection.v1alpha.ServerReflection", names);
+        Assert.Contains("gateway.transfer.v1.TransferService", names);
+    }
+}
+
+public sealed class NodeConfigurationTests
+{
+    [Fact]
+    public void A_node_without_province_database_or_broker_refuses_to_start_naming_each_setting()
+    {
+        var ex = Assert.Throws<NodeConfigurationException>(() => NodeApplication.Build(["--urls=http://127.0.0.1:0"]));
+        Assert.Contains("Gateway:Province", ex.Message);
+        Assert.Contains("ConnectionStrings:Node", ex.Message);
+        Assert.Contains("Kafka:BootstrapServers", ex.Message);
     }
 
-    private static int FreeTcpPort()
+    [Fact]
+    public void A_node_for_an_unknown_province_refuses_to_start()
     {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
+        var ex = Assert.Throws<NodeConfigurationException>(() => NodeApplication.Build(
+            ["--Gateway:Province=99", "--ConnectionStrings:Node=Host=127.0.0.1;Port=1", "--Kafka:BootstrapServers=127.0.0.1:1"]));
+        Assert.Contains("'99' is not a known", ex.Message);
+        Assert.DoesNotContain("ConnectionStrings:Node", ex.Message);
     }
 }

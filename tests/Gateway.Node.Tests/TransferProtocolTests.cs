@@ -207,8 +207,9 @@ public sealed class TransferProtocolTests(ClusterFixture fx)
             Assert.True(again.AlreadyAnswered);
             var view = await fx.Driver.Client("51").GetTransferAsync(new GetTransferRequest { TransferId = accepted.TransferId });
             Assert.Equal(TransferState.InfoTableSent, view.State);
-            Assert.True(view.ExchangeFailed);
-            Assert.Contains(view.Timeline, e => e.Event == "CreditMismatch");
+            Assert.True(view.Held);
+            Assert.StartsWith("AMOUNT_MISMATCH", view.HoldReason);
+            Assert.Contains(view.Timeline, e => e.Event == "Held" && e.Detail.StartsWith("AMOUNT_MISMATCH"));
             Assert.Equal(0, await fx.CountAsync("51", "SELECT count(*) FROM outbox WHERE correlation_id = @id AND message_type = 'TransferCompleted'", ("id", accepted.TransferId)));
         }
         finally

@@ -107,8 +107,8 @@ public sealed class OutboxStoreTests(PostgresFixture fixture) : DatabaseTest(fix
         await EnqueueAsync(Message(id));
         await _outbox.MarkPublishedAsync(Db, await _outbox.ClaimDueAsync(Db, 10, T0), T0);
 
-        var first = await Db.InTransactionAsync((c, t, ct) => OutboxStore.MarkReceiptAsync(c, t, id, T0 + TimeSpan.FromSeconds(1), ct));
-        var duplicate = await Db.InTransactionAsync((c, t, ct) => OutboxStore.MarkReceiptAsync(c, t, id, T0 + TimeSpan.FromSeconds(2), ct));
+        var first = await Db.InTransactionAsync((c, t, ct) => OutboxStore.MarkReceiptAsync(c, t, "15", id, T0 + TimeSpan.FromSeconds(1), ct));
+        var duplicate = await Db.InTransactionAsync((c, t, ct) => OutboxStore.MarkReceiptAsync(c, t, "15", id, T0 + TimeSpan.FromSeconds(2), ct));
 
         Assert.True(first);
         Assert.False(duplicate);
@@ -119,13 +119,31 @@ public sealed class OutboxStoreTests(PostgresFixture fixture) : DatabaseTest(fix
     }
 
     [Fact]
+    public async Task Receipt_or_rejection_from_a_province_that_is_not_the_receiver_changes_nothing()
+    {
+        var id = NewId("m");
+        await EnqueueAsync(Message(id));
+        await _outbox.MarkPublishedAsync(Db, await _outbox.ClaimDueAsync(Db, 10, T0), T0);
+
+        var foreign = await Db.InTransactionAsync((c, t, ct) => OutboxStore.ForeignMessageIdsAsync(c, t, "44", [id, "unknown"], ct));
+        var receipt = await Db.InTransactionAsync((c, t, ct) => OutboxStore.MarkReceiptAsync(c, t, "44", id, T0, ct));
+        var rejection = await Db.InTransactionAsync((c, t, ct) => OutboxStore.MarkRejectedAsync(c, t, "44", id, "forged", T0, ct));
+
+        Assert.Equal([id], foreign);
+        Assert.False(receipt);
+        Assert.False(rejection.Failed);
+        Assert.Equal(OutboxStatus.AwaitingReceipt, (await GetAsync(id))!.Status);
+        Assert.Empty(await Db.InTransactionAsync((c, t, ct) => OutboxStore.ForeignMessageIdsAsync(c, t, "15", [id], ct)));
+    }
+
+    [Fact]
     public async Task Receipt_arriving_before_the_relay_marks_the_send_is_not_overwritten()
     {
         var id = NewId("m");
         await EnqueueAsync(Message(id));
         var claimed = await _outbox.ClaimDueAsync(Db, 10, T0);
 
-        Assert.True(await Db.InTransactionAsync((c, t, ct) => OutboxStore.MarkReceiptAsync(c, t, id, T0, ct)));
+        Assert.True(await Db.InTransactionAsync((c, t, ct) => OutboxStore.MarkReceiptAsync(c, t, "15", id, T0, ct)));
         Assert.Equal(0, await _outbox.MarkPublishedAsync(Db, claimed, T0));
 
         Assert.Equal(OutboxStatus.Delivered, (await GetAsync(id))!.Status);
@@ -272,7 +290,7 @@ public sealed class OutboxStoreTests(PostgresFixture fixture) : DatabaseTest(fix
             ids.Add(id);
             await EnqueueAsync(Message(id, correlation: correlation));
         }
-        await Db.InTransactionAsync((c, t, ct) => OutboxStore.MarkReceiptAsync(c, t, ids[0], T0, ct));
+        await Db.InTransactionAsync((c, t, ct) => OutboxStore.MarkReceiptAsync(c, t, "15", ids[0], T0, ct));
 
         var seen = new List<string>();
         long? before = null;

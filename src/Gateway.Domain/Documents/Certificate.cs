@@ -26,7 +26,10 @@ public sealed record Certificate(
     public string AccountBalanceInCapitals => AccountBalance.ToChineseCapitals();
 
     /// <summary>Last day an application may use it: same day of month three months on (clamped to month end), inclusive.</summary>
-    public DateOnly ValidThrough => IssuedOn.AddMonths(ValidityMonths);
+    public DateOnly ValidThrough => ValidThroughFor(IssuedOn);
+
+    /// <summary>Last day a certificate dated <paramref name="issuedOn"/> supports an application (calendar months, not working days).</summary>
+    public static DateOnly ValidThroughFor(DateOnly issuedOn) => issuedOn.AddMonths(ValidityMonths);
 
     public bool IsValidForApplicationOn(DateOnly day) => day >= IssuedOn && day <= ValidThrough;
 

@@ -55,6 +55,24 @@ public static class BenefitContinuity
     public const int MaxWaitingPeriodMonths = 6;
     public const int ContinuousMonthsToKeepWhenSwitching = 24;
 
+    /// <summary>
+    /// Months of continuous enrolment up to the latest period's end: the latest period and every earlier one that
+    /// touches or overlaps the run without a gap (overlapping months count once).
+    /// </summary>
+    public static int ContinuousMonths(IEnumerable<(YearMonth From, YearMonth To)> periods)
+    {
+        var ordered = periods.Where(p => p.To >= p.From).OrderByDescending(p => p.To).ThenBy(p => p.From).ToList();
+        if (ordered.Count == 0) return 0;
+        var runStart = ordered[0].From;
+        var runEnd = ordered[0].To;
+        foreach (var (from, to) in ordered.Skip(1))
+        {
+            if (to.Next < runStart) break; // a gap: the run ends here
+            if (from < runStart) runStart = from;
+        }
+        return runStart.MonthsThrough(runEnd);
+    }
+
     public static ContinuityDecision Decide(ContinuityInput input)
     {
         ArgumentNullException.ThrowIfNull(input);

@@ -9,6 +9,16 @@ public enum ReturnReason
     PersonUnknown,
     /// <summary>Letter and records disagree (name, identity number, insurance type...).</summary>
     DocumentsInconsistent,
+    /// <summary>The origin never issued the certificate the letter carries.</summary>
+    CertificateUnknown,
+    /// <summary>The certificate already serves another transfer-out that is open or completed.</summary>
+    CertificateAlreadyUsed,
+    /// <summary>The application was accepted after the certificate's three months ran out (附表9 注意事项 3).</summary>
+    CertificateExpired,
+    /// <summary>The origin issued the person a newer certificate of the same insurance type; only the newest is live.</summary>
+    CertificateSuperseded,
+    /// <summary>The letter's destination agency is not in the province that sent it.</summary>
+    SenderMismatch,
     Other,
 }
 
@@ -19,6 +29,11 @@ public static class ReturnReasons
         [ReturnReason.PersonNotSuspended] = "PERSON_NOT_SUSPENDED",
         [ReturnReason.PersonUnknown] = "PERSON_UNKNOWN",
         [ReturnReason.DocumentsInconsistent] = "DOCUMENTS_INCONSISTENT",
+        [ReturnReason.CertificateUnknown] = "CERTIFICATE_UNKNOWN",
+        [ReturnReason.CertificateAlreadyUsed] = "CERTIFICATE_ALREADY_USED",
+        [ReturnReason.CertificateExpired] = "CERTIFICATE_EXPIRED",
+        [ReturnReason.CertificateSuperseded] = "CERTIFICATE_SUPERSEDED",
+        [ReturnReason.SenderMismatch] = "SENDER_MISMATCH",
         [ReturnReason.Other] = "OTHER",
     };
 

@@ -1,8 +1,9 @@
 using Confluent.Kafka;
 using Gateway.Contracts.Exchange.V1;
 using Gateway.Messaging;
+using Gateway.Node.Application;
 using Gateway.Node.Infrastructure;
-using Gateway.Node.Transfers;
+using Gateway.Node.Transfers.Inbound;
 using Gateway.Storage;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
@@ -11,24 +12,35 @@ using Npgsql;
 namespace Gateway.Node.Exchange;
 
 /// <summary>
-/// Consumes this province's inbox topic: consume a batch → apply every envelope in ONE database
-/// transaction (dedupe by message id, state change, outbound envelopes and receipts to the outbox,
-/// poison to the dead-letter table) → commit → only then commit the Kafka offsets. A crash anywhere
-/// leaves at worst a redelivery, which the inbox table absorbs.
+/// Consumes this province's inbox topic: consume a batch → apply every envelope in ONE database transaction (dedupe by
+/// message id, state change, outbound envelopes and receipts to the outbox, bad envelopes to the dead-letter table) →
+/// commit → signal the relay and the work-item streams → commit the Kafka offsets. A crash anywhere leaves at worst a
+/// redelivery, which the inbox table absorbs.
 /// </summary>
+/// <remarks>
+/// Whose fault a failure is decides what happens. An envelope that is itself bad (unreadable, misrouted, refused by the
+/// protocol, acting outside its exchange) is dead-lettered and the partition moves on. Anything else is the node's own
+/// fault (database, configuration, a bug): nothing is dead-lettered, the batch is read again with backoff from the same
+/// offsets, and health reports the inbox as not serving until it makes progress again.
+/// </remarks>
 public sealed class InboxProcessor(
     NodeDatabase db,
     InboxConsumer consumer,
     EnvelopeProducer producer,
-    TransferWorkflow workflow,
+    InboundDispatcher dispatcher,
+    ReceiptHandler receipts,
     EnvelopeFactory envelopes,
     NodeIdentity node,
     OutboxSignal outboxSignal,
     WorkItemSignal workItemSignal,
+    InboxHealth health,
     BusinessClock clock,
     IOptions<NodeOptions> options,
     ILogger<InboxProcessor> logger) : BackgroundService
 {
+    /// <summary>Largest record read as an envelope; anything bigger cannot have come from a node (see <see cref="Outbound.MaxEnvelopeBytes"/>).</summary>
+    public const int MaxRecordBytes = 1024 * 1024;
+
     private readonly Polly.ResiliencePipeline _commit = KafkaResilience.CommitPipeline();
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
@@ -47,11 +59,12 @@ public sealed class InboxProcessor(
                 batch = consumer.ConsumeBatch(options.Value.InboxBatchSize, TimeSpan.FromMilliseconds(200), stoppingToken);
                 if (batch.Count == 0) continue;
                 var outcome = await ApplyBatchAsync(batch, stoppingToken);
-                // Applied and committed in PostgreSQL already: a failed offset commit only means a harmless redelivery.
-                _commit.Execute(() => consumer.Commit(batch));
-                await PublishDeadLettersAsync(outcome.DeadLetters, stoppingToken);
+                health.Progressed();
+                // Committed in PostgreSQL: wake the relay and the streams first; the offset commit only saves a harmless redelivery.
                 if (outcome.Outbound) outboxSignal.Notify();
                 if (outcome.WorkItems) workItemSignal.Notify();
+                _commit.Execute(() => consumer.Commit(batch));
+                await PublishDeadLettersAsync(outcome.DeadLetters, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -59,13 +72,19 @@ public sealed class InboxProcessor(
             }
             catch (Exception ex)
             {
-                // Not committed: read the batch again after a pause; dedupe makes that harmless.
-                logger.LogWarning(ex, "Inbox batch of {Count} failed; it will be read again", batch.Count);
+                // The node's own fault: not committed, nothing dead-lettered. Read the same records again after a pause.
+                health.Failed(ex, clock.UtcNow);
+                var delay = Backoff(health.ConsecutiveFailures);
+                logger.LogError(ex, "Inbox batch of {Count} could not be applied (attempt {Attempt}); the partition waits {Delay} s and reads it again",
+                    batch.Count, health.ConsecutiveFailures, delay.TotalSeconds);
                 if (batch.Count > 0) consumer.Rewind(batch);
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ContinueWith(_ => { });
+                await Task.Delay(delay, stoppingToken).ContinueWith(_ => { });
             }
         }
     }
+
+    /// <summary>1, 2, 4 … seconds, at most 30: quick after a blip, gentle on a database that is down.</summary>
+    private static TimeSpan Backoff(int failures) => TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, Math.Clamp(failures - 1, 0, 5))));
 
     private sealed record BatchOutcome(List<(ConsumeResult<string, byte[]> Record, string Reason)> DeadLetters, bool Outbound, bool WorkItems);
 
@@ -73,57 +92,48 @@ public sealed class InboxProcessor(
         await db.InTransactionAsync(async (conn, tx, token) =>
         {
             var dead = new List<(ConsumeResult<string, byte[]>, string)>();
-            var receipts = new Dictionary<string, Receipt>();
+            var answers = new Dictionary<string, Receipt>();
             bool outbound = false, workItems = false;
 
             foreach (var record in batch)
             {
-                Envelope envelope;
+                if (Read(record) is not { } envelope)
+                {
+                    var reason = Unreadable(record);
+                    await DeadLetterAsync(conn, tx, record, null, reason, token);
+                    dead.Add((record, reason));
+                    continue;
+                }
+
+                var isReceipt = envelope.MessageType == Receipt.Descriptor.Name;
+                await using var savepoint = new SavepointScope(tx, "envelope");
+                await savepoint.CreateAsync(token);
                 try
                 {
-                    envelope = Envelope.Parser.ParseFrom(record.Message.Value);
-                    EnvelopeRules.Check(envelope, node.Province);
-                }
-                catch (Exception ex) when (ex is InvalidProtocolBufferException or PoisonMessageException)
-                {
-                    await DeadLetterAsync(conn, tx, record, null, ex.Message, token);
-                    dead.Add((record, ex.Message));
-                    continue;
-                }
-
-                if (envelope.MessageType == Receipt.Descriptor.Name)
-                {
-                    await ApplyReceiptAsync(conn, tx, envelope, token);
-                    continue;
-                }
-
-                var receipt = ReceiptFor(receipts, envelope.SenderProvince);
-                await using (var savepoint = new SavepointScope(tx, "envelope"))
-                {
-                    await savepoint.CreateAsync(token);
-                    try
+                    if (isReceipt)
+                        await receipts.HandleAsync(conn, tx, envelope, token);
+                    else if (await InboxStore.TryRecordAsync(conn, tx, envelope.MessageId, envelope.MessageType, envelope.SenderProvince, token))
                     {
-                        if (await InboxStore.TryRecordAsync(conn, tx, envelope.MessageId, envelope.MessageType, envelope.SenderProvince, token))
-                        {
-                            await workflow.ApplyAsync(conn, tx, envelope, token);
-                            outbound = workItems = true;
-                        }
-                        await savepoint.ReleaseAsync(token);
-                        receipt.MessageIds.Add(envelope.MessageId); // a duplicate is acknowledged again: its first receipt may be lost
+                        await dispatcher.DispatchAsync(conn, tx, envelope, token);
+                        outbound = workItems = true;
                     }
-                    catch (Exception ex) when (EnvelopeRules.IsEnvelopesFault(ex))
-                    {
-                        // Database trouble fails the whole batch (read again later); anything else is this envelope's fault.
-                        var reason = ex is PoisonMessageException ? ex.Message : $"could not be applied: {ex.GetType().Name}: {ex.Message}";
-                        await savepoint.RollbackAsync(token);
-                        await DeadLetterAsync(conn, tx, record, envelope.MessageId, reason, token);
-                        receipt.Rejections.Add(new Rejection { MessageId = envelope.MessageId, Reason = reason });
-                        dead.Add((record, reason));
-                    }
+                    await savepoint.ReleaseAsync(token);
+                    // A duplicate is acknowledged again: its first receipt may be lost.
+                    if (!isReceipt) AnswerFor(answers, envelope.SenderProvince).MessageIds.Add(envelope.MessageId);
+                }
+                catch (Exception ex) when (IsEnvelopesFault(ex))
+                {
+                    var reason = WireText.Clean(ex is PoisonMessageException ? ex.Message : $"refused by PostgreSQL: {ex.Message}", 1_000);
+                    await savepoint.RollbackAsync(token);
+                    await DeadLetterAsync(conn, tx, record, envelope.MessageId, reason, token);
+                    dead.Add((record, reason));
+                    // A rejection stops the real counterpart re-sending; an untrusted envelope's named sender may not have sent it.
+                    if (!isReceipt && ex is not UntrustedEnvelopeException)
+                        AnswerFor(answers, envelope.SenderProvince).Rejections.Add(new Rejection { MessageId = envelope.MessageId, Reason = reason });
                 }
             }
 
-            foreach (var (sender, receipt) in receipts.Where(r => r.Value.MessageIds.Count + r.Value.Rejections.Count > 0))
+            foreach (var (sender, receipt) in answers.Where(r => r.Value.MessageIds.Count + r.Value.Rejections.Count > 0))
             {
                 await Outbound.EnqueueAsync(conn, tx, envelopes.CreateReceipt(sender, receipt), token);
                 outbound = true;
@@ -131,30 +141,53 @@ public sealed class InboxProcessor(
             return new BatchOutcome(dead, outbound, workItems);
         }, ct);
 
-    private async Task ApplyReceiptAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Envelope envelope, CancellationToken ct)
+    /// <summary>The record as an envelope that may touch the database, or null when it cannot be one.</summary>
+    private Envelope? Read(ConsumeResult<string, byte[]> record)
     {
-        Receipt receipt;
-        try { receipt = Receipt.Parser.ParseFrom(envelope.Payload); }
-        catch (InvalidProtocolBufferException) { logger.LogWarning("Unreadable receipt {MessageId} ignored", envelope.MessageId); return; }
-
-        var now = clock.UtcNow;
-        foreach (var id in receipt.MessageIds.Where(EnvelopeRules.IsCleanId))
-            await OutboxStore.MarkReceiptAsync(conn, tx, id, now, ct);
-        foreach (var rejection in receipt.Rejections.Where(r => EnvelopeRules.IsCleanId(r.MessageId)))
+        var value = record.Message?.Value;
+        if (value is null || value.Length == 0 || value.Length > MaxRecordBytes) return null;
+        try
         {
-            // The receiver refused it for good: re-sending cannot help; operators must look.
-            var row = await OutboxStore.GetAsync(conn, tx, rejection.MessageId, ct);
-            if (row is null) continue;
-            var reason = EnvelopeRules.Clean(rejection.Reason, 500);
-            await OutboxRejections.MarkRejectedAsync(conn, tx, rejection.MessageId, reason, now, ct);
-            if (row.CorrelationId is not null)
-                await TransferStore.MarkExchangeFailedAsync(conn, tx, row.CorrelationId, $"{envelope.SenderProvince} rejected {row.MessageType}: {reason}", ct);
+            var envelope = Envelope.Parser.ParseFrom(value);
+            return EnvelopeRules.Problem(envelope, node.Province) is null ? envelope : null;
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            return null;
         }
     }
 
-    private static Receipt ReceiptFor(Dictionary<string, Receipt> receipts, string sender)
+    private string Unreadable(ConsumeResult<string, byte[]> record)
     {
-        if (!receipts.TryGetValue(sender, out var receipt)) receipts[sender] = receipt = new Receipt();
+        var value = record.Message?.Value;
+        if (value is null) return "The record has no value (null): not an envelope.";
+        if (value.Length == 0) return "The record is empty: not an envelope.";
+        if (value.Length > MaxRecordBytes) return $"The record has {value.Length} bytes, more than the {MaxRecordBytes} an envelope may have.";
+        try
+        {
+            return EnvelopeRules.Problem(Envelope.Parser.ParseFrom(value), node.Province) ?? "unreadable";
+        }
+        catch (InvalidProtocolBufferException ex)
+        {
+            return $"The record is not an envelope: {WireText.Clean(ex.Message, 200)}";
+        }
+    }
+
+    /// <summary>
+    /// The envelope's own fault: poison (including untrusted), or data PostgreSQL refuses to store (class 22, data
+    /// exceptions such as a NUL character). Everything else — connection, permissions, missing tables, conflicts,
+    /// bugs — is the node's, and is retried.
+    /// </summary>
+    private static bool IsEnvelopesFault(Exception ex) => ex switch
+    {
+        PoisonMessageException or EnvelopeTooLargeException => true,
+        PostgresException pg => pg.SqlState.StartsWith("22", StringComparison.Ordinal),
+        _ => false,
+    };
+
+    private static Receipt AnswerFor(Dictionary<string, Receipt> answers, string sender)
+    {
+        if (!answers.TryGetValue(sender, out var receipt)) answers[sender] = receipt = new Receipt();
         return receipt;
     }
 
@@ -163,14 +196,15 @@ public sealed class InboxProcessor(
         logger.LogWarning("Dead-lettered {Topic}[{Partition}]@{Offset} ({MessageId}): {Reason}",
             record.Topic, record.Partition.Value, record.Offset.Value, messageId, reason);
         return DeadLetterStore.AddAsync(conn, tx, new DeadLetter(messageId, record.Topic, record.Partition.Value, record.Offset.Value,
-            record.Message.Key is null ? null : EnvelopeRules.Clean(record.Message.Key, 200), record.Message.Value, EnvelopeRules.Clean(reason)), clock.UtcNow, ct);
+            record.Message?.Key is null ? null : WireText.Clean(record.Message.Key, 200), record.Message?.Value, WireText.Clean(reason)), clock.UtcNow, ct);
     }
 
-    /// <summary>Copies poison records to the dead-letter topic too, for tools that watch Kafka. The table is the record.</summary>
+    /// <summary>Copies dead-lettered records to the dead-letter topic too, for tools that watch Kafka. The table is the record.</summary>
     private async Task PublishDeadLettersAsync(List<(ConsumeResult<string, byte[]> Record, string Reason)> dead, CancellationToken ct)
     {
         if (dead.Count == 0) return;
-        var records = dead.Select(d => new OutgoingRecord(TopicNames.DeadLetter(node.Province), d.Record.Message.Key ?? "", d.Record.Message.Value,
+        var records = dead.Select(d => new OutgoingRecord(TopicNames.DeadLetter(node.Province), d.Record.Message?.Key ?? "",
+            d.Record.Message?.Value is { Length: <= MaxRecordBytes } value ? value : [],
             new Dictionary<string, string>
             {
                 ["dead-letter-reason"] = d.Reason,
@@ -184,7 +218,7 @@ public sealed class InboxProcessor(
     }
 }
 
-/// <summary>A savepoint so one poison envelope rolls back alone and the rest of the batch commits.
+/// <summary>A savepoint so one bad envelope rolls back alone and the rest of the batch commits.
 /// Released only when the body finished; after any other failure the whole transaction is rolled back
 /// by its owner, so nothing is sent to an aborted transaction here (that would hide the real error).</summary>
 internal sealed class SavepointScope(NpgsqlTransaction tx, string name) : IAsyncDisposable
@@ -198,50 +232,19 @@ internal sealed class SavepointScope(NpgsqlTransaction tx, string name) : IAsync
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
 
-/// <summary>What an inbound envelope must satisfy before it may touch the database, and whose fault a failure is.</summary>
+/// <summary>What an inbound envelope must satisfy before it may touch the database.</summary>
 internal static class EnvelopeRules
 {
-    private const int MaxIdLength = 200;
-
-    public static void Check(Envelope e, string self)
+    /// <summary>Null when the envelope's identity fields are usable here, otherwise why not.</summary>
+    public static string? Problem(Envelope e, string self)
     {
-        if (!IsIdentifier(e.MessageId)) throw new PoisonMessageException("The envelope's message id is missing, too long or contains control characters.");
-        if (!IsIdentifier(e.MessageType)) throw new PoisonMessageException("The envelope's message type is missing, too long or contains control characters.");
-        if (!IsProvince(e.SenderProvince)) throw new PoisonMessageException("The envelope's sender is not a two-digit province code.");
-        if (e.SenderProvince == self) throw new PoisonMessageException("The envelope claims to come from this node itself.");
-        if (e.ReceiverProvince != self) throw new PoisonMessageException($"Addressed to '{e.ReceiverProvince}', not to this node ({self}).");
-        if (e.CorrelationId.Length > MaxIdLength || e.CorrelationId.Any(char.IsControl))
-            throw new PoisonMessageException("The envelope's correlation id is too long or contains control characters.");
+        if (!WireText.IsIdentifier(e.MessageId)) return "The envelope's message id is missing, too long or contains control characters.";
+        if (!WireText.IsIdentifier(e.MessageType)) return "The envelope's message type is missing, too long or contains control characters.";
+        if (!new Gateway.Domain.Values.ProvinceCode(e.SenderProvince).IsKnown) return "The envelope's sender is not a known province code.";
+        if (e.SenderProvince == self) return "The envelope claims to come from this node itself.";
+        if (e.ReceiverProvince != self) return $"Addressed to '{WireText.Clean(e.ReceiverProvince, 10)}', not to this node ({self}).";
+        if (e.CorrelationId.Length > WireText.MaxIdLength || !(e.CorrelationId.Length == 0 || WireText.IsIdentifier(e.CorrelationId)))
+            return "The envelope's correlation id is too long or contains control characters.";
+        return null;
     }
-
-    /// <summary>
-    /// Poison, a bug triggered by this envelope, or a statement PostgreSQL refuses for this envelope's data —
-    /// everything except an outage (connection, resources, operator intervention, lock or serialization conflicts).
-    /// </summary>
-    public static bool IsEnvelopesFault(Exception ex) => ex switch
-    {
-        PoisonMessageException => true,
-        Npgsql.PostgresException pg => !IsOutage(pg.SqlState),
-        NpgsqlException or OperationCanceledException or TimeoutException => false,
-        _ => true,
-    };
-
-    private static bool IsOutage(string sqlState) =>
-        sqlState is "40001" or "40P01" or "55P03" ||
-        sqlState.StartsWith("08", StringComparison.Ordinal) || sqlState.StartsWith("53", StringComparison.Ordinal) ||
-        sqlState.StartsWith("57", StringComparison.Ordinal) || sqlState.StartsWith("58", StringComparison.Ordinal);
-
-    /// <summary>Text from the wire, made safe to store: no control characters, bounded length.</summary>
-    public static string Clean(string? text, int max = 2_000)
-    {
-        if (string.IsNullOrEmpty(text)) return "";
-        var cleaned = new string(text.Select(c => char.IsControl(c) ? '?' : c).ToArray());
-        return cleaned.Length <= max ? cleaned : cleaned[..max];
-    }
-
-    public static bool IsCleanId(string s) => IsIdentifier(s);
-
-    private static bool IsIdentifier(string s) => s.Length is > 0 and <= MaxIdLength && !s.Any(char.IsControl);
-
-    private static bool IsProvince(string s) => new Gateway.Domain.Values.ProvinceCode(s).IsKnown;
 }

@@ -1,5 +1,6 @@
 using Gateway.Contracts.Exchange.V1;
 using Gateway.Messaging;
+using Gateway.Node.Application;
 using Gateway.Storage;
 using Google.Protobuf;
 using Npgsql;
@@ -9,15 +10,25 @@ namespace Gateway.Node.Exchange;
 /// <summary>Writes envelopes to the outbox inside the caller's transaction; the relay publishes them after commit.</summary>
 public static class Outbound
 {
-    public static Task<bool> EnqueueAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Envelope envelope, CancellationToken ct) =>
-        OutboxStore.EnqueueAsync(conn, tx, new OutboxMessage(
+    /// <summary>
+    /// Largest envelope the node writes: below Kafka's default message.max.bytes (1 MB) with room for headers, so an
+    /// envelope that was accepted can always be published. Every input is bounded far below this; the check is the backstop.
+    /// </summary>
+    public const int MaxEnvelopeBytes = 900 * 1024;
+
+    public static Task<bool> EnqueueAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Envelope envelope, CancellationToken ct)
+    {
+        var bytes = envelope.ToByteArray();
+        if (bytes.Length > MaxEnvelopeBytes) throw new EnvelopeTooLargeException(envelope.MessageType, bytes.Length, MaxEnvelopeBytes);
+        return OutboxStore.EnqueueAsync(conn, tx, new OutboxMessage(
             MessageId: envelope.MessageId,
             MessageType: envelope.MessageType,
             Receiver: envelope.ReceiverProvince,
             Topic: TopicNames.Inbox(envelope.ReceiverProvince),
             // Keyed by transfer so every message of one transfer stays in order on one partition.
             Key: string.IsNullOrEmpty(envelope.CorrelationId) ? envelope.SenderProvince : envelope.CorrelationId,
-            Payload: envelope.ToByteArray(),
+            Payload: bytes,
             CorrelationId: string.IsNullOrEmpty(envelope.CorrelationId) ? null : envelope.CorrelationId,
             NeedsReceipt: envelope.MessageType != Receipt.Descriptor.Name), ct);
+    }
 }

@@ -1,29 +1,12 @@
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
+using Gateway.Node.Application;
+using Gateway.Storage;
 using Grpc.Core;
 
 namespace Gateway.Node.Grpc;
 
-/// <summary>A request that names bad fields: becomes INVALID_ARGUMENT with BadRequest field violations.</summary>
-public sealed class InvalidRequestException(IReadOnlyList<(string Field, string Description)> violations)
-    : Exception("The request has invalid fields: " + string.Join(", ", violations.Select(v => v.Field)))
-{
-    public IReadOnlyList<(string Field, string Description)> Violations { get; } = violations;
-
-    public static InvalidRequestException Single(string field, string description) => new([(field, description)]);
-}
-
-/// <summary>A request refused by a rule of the protocol: FAILED_PRECONDITION with a machine-readable reason.</summary>
-public sealed class RefusedException(string reason, string message, IReadOnlyDictionary<string, string>? metadata = null)
-    : Exception(message)
-{
-    public string Reason { get; } = reason;
-    public IReadOnlyDictionary<string, string> Metadata { get; } = metadata ?? new Dictionary<string, string>();
-}
-
-/// <summary>Something the caller named does not exist.</summary>
-public sealed class NotFoundException(string what) : Exception(what);
-
+/// <summary>Maps the application's own exceptions to standard gRPC status codes with rich details, in one place.</summary>
 public static class GatewayErrors
 {
     /// <summary>The ErrorInfo domain every reason of this API belongs to.</summary>
@@ -46,6 +29,12 @@ public static class GatewayErrors
             Metadata = { new Dictionary<string, string>(refused.Metadata) }
         })),
         NotFoundException nf => Build(Code.NotFound, nf.Message),
+        EnvelopeTooLargeException big => Build(Code.FailedPrecondition, big.Message, Any.Pack(new ErrorInfo
+        {
+            Reason = "ENVELOPE_TOO_LARGE", Domain = ErrorDomain, Metadata = { ["message_type"] = big.MessageType }
+        })),
+        // A concurrent writer changed the same transfer: nothing was applied; the same idempotency key may be retried.
+        StoreConflictException => Build(Code.Aborted, "Another call changed the same record at the same moment; nothing was applied. Retry with the same idempotency key."),
         OperationCanceledException => Build(Code.Cancelled, "The call was cancelled or its deadline passed."),
         // Outages: the call did not take effect and may be retried with the same idempotency key.
         Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException or TimeoutException

@@ -1,5 +1,6 @@
 using Gateway.Domain.Documents;
 using Gateway.Domain.Values;
+using Gateway.Node.Application;
 using Proto = Gateway.Contracts.Transfer.V1;
 
 namespace Gateway.Node.Grpc;
@@ -10,14 +11,47 @@ namespace Gateway.Node.Grpc;
 /// </summary>
 public static class RequestValidation
 {
+    /// <summary>No document of this exchange predates the 1990s; earlier dates are typing errors, not history.</summary>
+    public static readonly DateOnly EarliestDocumentDate = new(1990, 1, 1);
+    public static readonly DateOnly EarliestBirthDate = new(1900, 1, 1);
+    public static readonly YearMonth EarliestMonth = new(1950, 1);
+    /// <summary>Paid months of one person: a century of contributions at most.</summary>
+    public const int MaxPaidMonths = 1_200;
+
+    /// <summary>The business date of an acceptance: today unless stated, never in the future, never before <see cref="EarliestDocumentDate"/>.</summary>
+    public static DateOnly AcceptanceDate(string? text, DateOnly today)
+    {
+        if (string.IsNullOrEmpty(text)) return today;
+        if (!DateOnly.TryParseExact(text, "yyyy-MM-dd", out var day))
+            throw InvalidRequestException.Single("accepted_on", "must be a date written yyyy-MM-dd");
+        if (day > today)
+            throw InvalidRequestException.Single("accepted_on", $"is after today ({today:yyyy-MM-dd}) in the node's business calendar");
+        if (day < EarliestDocumentDate)
+            throw InvalidRequestException.Single("accepted_on", $"is before {EarliestDocumentDate:yyyy-MM-dd}");
+        return day;
+    }
+
+    /// <summary>
+    /// Puts identity numbers in their canonical form before anything reads them: a GB 11643 check character 'x' is 'X'
+    /// everywhere (the domain's parser does the same), so "…123x" and "…123X" are one person.
+    /// </summary>
+    public static void Normalize(Proto.Person? person)
+    {
+        if (person is null || string.IsNullOrEmpty(person.Certno)) return;
+        var type = string.IsNullOrEmpty(person.PsnCertType) ? CertificateDocumentType.ResidentIdentityCard
+            : CertificateDocumentTypes.TryFromNationalCode(person.PsnCertType, out var t) ? t : (CertificateDocumentType)(-1);
+        if (new IdentityNumber(type, person.Certno).IsChecksummed && person.Certno[^1] == 'x')
+            person.Certno = person.Certno[..^1] + "X";
+    }
+
     public static void ValidateCertificateForIssue(Proto.Certificate c, string nodeProvince, DateOnly today)
     {
         var v = new Collector();
-        var issuedOn = string.IsNullOrEmpty(c.IssuedOn) ? today : v.Date("certificate.issued_on", c.IssuedOn);
+        var issuedOn = string.IsNullOrEmpty(c.IssuedOn) ? today : v.Date("certificate.issued_on", c.IssuedOn, today);
         var region = new DivisionCode(c.InsuplcAdmdvs ?? "");
         // The node numbers the certificate: validate with a provisional number and ignore that field.
         var number = region.Check() is null && issuedOn != default ? DocumentNumber.Create(region, issuedOn.Year, 1) : new DocumentNumber("");
-        var certificate = ToDomain(c, v, "certificate", number, issuedOn);
+        var certificate = ToDomain(c, v, "certificate", number, issuedOn, today);
         v.AddRange("certificate", certificate.Validate().Where(f => f.Field != "number"));
         if (region.Check() is null && region.Value[..2] != nodeProvince)
             v.Add("certificate.insuplc_admdvs", $"the origin region must be in this node's province {nodeProvince}");
@@ -33,7 +67,8 @@ public static class RequestValidation
         if (r.DestinationAccount is null) v.Add("destination_account", "required: the origin sends the balance there");
         v.ThrowIfAny();
 
-        var certificate = ToDomain(r.Certificate!, v, "certificate", new DocumentNumber(r.Certificate!.Number ?? ""), v.Date("certificate.issued_on", r.Certificate.IssuedOn));
+        var certificate = ToDomain(r.Certificate!, v, "certificate", new DocumentNumber(r.Certificate!.Number ?? ""),
+            v.Date("certificate.issued_on", r.Certificate.IssuedOn, acceptedOn), acceptedOn);
         v.AddRange("certificate", certificate.Validate());
         if (!v.Has("certificate.issued_on") && !certificate.IsValidForApplicationOn(acceptedOn))
             v.Add("certificate.issued_on", $"a certificate supports an application for {Certificate.ValidityMonths} months; this one ran out on {certificate.ValidThrough:yyyy-MM-dd}");
@@ -41,17 +76,19 @@ public static class RequestValidation
             v.Add("certificate.insuplc_admdvs", "the origin is this node's own province: a transfer within a province does not cross the gateway");
 
         var a = r.Application!;
-        var submittedOn = string.IsNullOrEmpty(a.SubmittedOn) ? acceptedOn : v.Date("application.submitted_on", a.SubmittedOn);
+        var submittedOn = string.IsNullOrEmpty(a.SubmittedOn) ? acceptedOn : v.Date("application.submitted_on", a.SubmittedOn, acceptedOn);
         var applicationNumber = string.IsNullOrEmpty(a.Number) && r.DestinationAgency!.Admdvs is { Length: 6 } adm && new DivisionCode(adm).Check() is null
             ? DocumentNumber.Create(new DivisionCode(adm), submittedOn.Year, 1) // the node numbers it
             : new DocumentNumber(a.Number ?? "");
-        var application = new TransferApplication(applicationNumber, submittedOn, ToDomain(a.Person, v, "application.person"),
+        var application = new TransferApplication(applicationNumber, submittedOn, ToDomain(a.Person, v, "application.person", acceptedOn),
             (InsuranceType)a.Insutype, ToDomain(a.OriginAgency), a.Applicant is null ? null
                 : new Applicant(a.Applicant.Name, new IdentityNumber(CertificateDocumentType.ResidentIdentityCard, a.Applicant.Certno),
                     a.Applicant.Relation, a.Applicant.Phone, a.Applicant.Address));
         v.AddRange("application", application.Validate());
         if (!v.Has("application.person.certno") && !v.Has("certificate.person.certno") && a.Person.Certno != r.Certificate.Person?.Certno)
             v.Add("application.person.certno", "differs from the certificate's identity number");
+        if (!v.Has("application.insutype") && !v.Has("certificate.insutype") && a.Insutype != r.Certificate.Insutype)
+            v.Add("application.insutype", "differs from the certificate's insurance type");
 
         // The contact letter is built from the request: its own fields are the destination's agency, account and handler.
         var letter = new ContactLetter(applicationNumber, acceptedOn, application.OriginAgency, application.Person, true,
@@ -64,27 +101,34 @@ public static class RequestValidation
         v.ThrowIfAny();
     }
 
-    public static void ValidateInformationTable(Proto.InformationTable t, long transferredAmountFen)
+    public static void ValidateInformationTable(Proto.InformationTable t, long transferredAmountFen, DateOnly today)
     {
         var v = new Collector();
-        var issuedOn = v.Date("information_table.table.issued_on", t.IssuedOn);
+        var issuedOn = v.Date("information_table.table.issued_on", t.IssuedOn, today);
         var rows = t.Rows.Select((row, i) => new InformationRow(
-            v.Month($"information_table.table.rows[{i}].from", row.From), v.Month($"information_table.table.rows[{i}].to", row.To),
+            v.Month($"information_table.table.rows[{i}].from", row.From, today), v.Month($"information_table.table.rows[{i}].to", row.To, today),
             (InsuranceType)row.Insutype, row.PaidMonths, row.AgencyName, new DivisionCode(row.AgencyAdmdvs ?? ""),
             string.IsNullOrEmpty(row.Remarks) ? null : row.Remarks)).ToList();
-        var table = new InformationTable(ToDomain(t.Person, v, "information_table.table.person"), rows, new Money(t.AmountFen), null,
+        for (var i = 0; i < t.Rows.Count; i++)
+            if (t.Rows[i].PaidMonths is < 0 or > MaxPaidMonths) v.Add($"information_table.table.rows[{i}].paid_months", $"between 0 and {MaxPaidMonths}");
+        v.Fen("information_table.table.amount_fen", t.AmountFen);
+        v.Fen("information_table.transferred_amount_fen", transferredAmountFen);
+        var table = new InformationTable(ToDomain(t.Person, v, "information_table.table.person", today), rows, new Money(t.AmountFen), null,
             t.Handler, t.HandlerPhone, ToDomain(t.Agency), issuedOn);
         v.AddRange("information_table.table", table.Validate());
-        if (transferredAmountFen < 0) v.Add("information_table.transferred_amount_fen", "must not be negative");
         v.ThrowIfAny();
     }
 
-    private static Certificate ToDomain(Proto.Certificate c, Collector v, string prefix, DocumentNumber number, DateOnly issuedOn) =>
-        new(number, issuedOn, ToDomain(c.Person, v, prefix + ".person"), (InsuranceType)c.Insutype, new DivisionCode(c.InsuplcAdmdvs ?? ""),
-            v.Month(prefix + ".enrolled_from", c.EnrolledFrom), v.Month(prefix + ".enrolled_to", c.EnrolledTo), c.PaidMonths,
+    private static Certificate ToDomain(Proto.Certificate c, Collector v, string prefix, DocumentNumber number, DateOnly issuedOn, DateOnly today)
+    {
+        v.Fen(prefix + ".account_balance_fen", c.AccountBalanceFen);
+        if (c.PaidMonths > MaxPaidMonths) v.Add(prefix + ".paid_months", $"at most {MaxPaidMonths}");
+        return new(number, issuedOn, ToDomain(c.Person, v, prefix + ".person", today), (InsuranceType)c.Insutype, new DivisionCode(c.InsuplcAdmdvs ?? ""),
+            v.Month(prefix + ".enrolled_from", c.EnrolledFrom, today), v.Month(prefix + ".enrolled_to", c.EnrolledTo, today), c.PaidMonths,
             new Money(c.AccountBalanceFen), ToDomain(c.IssuingAgency));
+    }
 
-    private static Person ToDomain(Proto.Person? p, Collector v, string path)
+    private static Person ToDomain(Proto.Person? p, Collector v, string path, DateOnly today)
     {
         if (p is null)
         {
@@ -93,7 +137,7 @@ public static class RequestValidation
         }
         var type = string.IsNullOrEmpty(p.PsnCertType) ? CertificateDocumentType.ResidentIdentityCard
             : CertificateDocumentTypes.TryFromNationalCode(p.PsnCertType, out var t) ? t : (CertificateDocumentType)(-1);
-        DateOnly? birth = string.IsNullOrEmpty(p.Brdy) ? null : v.Date(path + ".brdy", p.Brdy);
+        DateOnly? birth = string.IsNullOrEmpty(p.Brdy) ? null : v.Date(path + ".brdy", p.Brdy, today, EarliestBirthDate);
         return new Person(p.PsnName, new IdentityNumber(type, p.Certno ?? ""),
             p.Gend == Proto.Gender.Unspecified ? null : (Gender)p.Gend, birth == default(DateOnly) ? null : birth, Blank(p.Phone),
             p.HouseholdType == Proto.HouseholdType.Unspecified ? null : (HouseholdType)p.HouseholdType,
@@ -125,20 +169,41 @@ public static class RequestValidation
             foreach (var f in violations) Add(prefix.Length == 0 ? f.Field : $"{prefix}.{f.Field}", f.Description);
         }
 
-        public DateOnly Date(string field, string? text)
+        /// <summary>A date between <paramref name="earliest"/> (default <see cref="EarliestDocumentDate"/>) and <paramref name="latest"/>; default when absent or wrong.</summary>
+        public DateOnly Date(string field, string? text, DateOnly latest, DateOnly? earliest = null)
         {
             if (string.IsNullOrEmpty(text)) return default; // the domain reports "required"
-            if (DateOnly.TryParseExact(text, "yyyy-MM-dd", out var d)) return d;
-            Add(field, "must be a date written yyyy-MM-dd");
+            if (!DateOnly.TryParseExact(text, "yyyy-MM-dd", out var d))
+            {
+                Add(field, "must be a date written yyyy-MM-dd");
+                return default;
+            }
+            var from = earliest ?? EarliestDocumentDate;
+            if (d < from) Add(field, $"is before {from:yyyy-MM-dd}");
+            else if (d > latest) Add(field, $"is after {latest:yyyy-MM-dd}");
+            else return d;
             return default;
         }
 
-        public YearMonth Month(string field, string? text)
+        public YearMonth Month(string field, string? text, DateOnly today)
         {
             if (string.IsNullOrEmpty(text)) return default;
-            if (YearMonth.TryParse(text, out var m, out var error)) return m;
-            Add(field, error ?? "must be a month written yyyy-MM");
+            if (!YearMonth.TryParse(text, out var m, out var error))
+            {
+                Add(field, error ?? "must be a month written yyyy-MM");
+                return default;
+            }
+            if (m < EarliestMonth) Add(field, $"is before {EarliestMonth}");
+            else if (m > YearMonth.FromDate(today)) Add(field, $"is after the month of {today:yyyy-MM-dd}");
+            else return m;
             return default;
+        }
+
+        /// <summary>An amount the domain's <see cref="Money"/> can hold and write in capitals.</summary>
+        public void Fen(string field, long fen)
+        {
+            if (fen < 0) Add(field, "must not be negative");
+            else if (fen > Money.MaxFen) Add(field, $"at most {Money.MaxFen} fen");
         }
 
         public void ThrowIfAny()

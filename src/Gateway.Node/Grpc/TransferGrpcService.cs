@@ -1,36 +1,47 @@
 using Gateway.Contracts.Transfer.V1;
+using Gateway.Node.Application;
 using Gateway.Node.Idempotency;
 using Gateway.Node.Infrastructure;
 using Gateway.Node.Transfers;
+using Gateway.Node.Transfers.Calls;
 using Gateway.Storage;
 using Grpc.Core;
 
 namespace Gateway.Node.Grpc;
 
-/// <summary>The province system's calls. Thin: idempotency and a transaction around the workflow, nothing else.</summary>
+/// <summary>The province system's calls. Thin: normalise, then idempotency and a transaction around one handler.</summary>
 public sealed class TransferGrpcService(
     IdempotentCalls calls,
-    TransferWorkflow workflow,
+    IssueCertificateHandler issueCertificate,
+    SubmitApplicationHandler submitApplication,
+    WithdrawTransferHandler withdrawTransfer,
     TransferViews views,
     NodeDatabase db,
     OutboxSignal outboxSignal) : TransferService.TransferServiceBase
 {
     private const int DefaultPageSize = 50;
     private const int MaxPageSize = 500;
+    /// <summary>Rows one ListTransfers call reads at most while filtering computed conditions (overdue); the token resumes.</summary>
+    private const int MaxRowsScannedPerCall = 2_000;
 
-    public override Task<Certificate> IssueCertificate(IssueCertificateRequest request, ServerCallContext context) =>
-        calls.RunAsync(context, request, (conn, tx, ct) => workflow.IssueCertificateAsync(conn, tx, request, ct));
+    public override Task<Certificate> IssueCertificate(IssueCertificateRequest request, ServerCallContext context)
+    {
+        RequestValidation.Normalize(request.Certificate?.Person);
+        return calls.RunAsync(context, request, (conn, tx, ct) => issueCertificate.HandleAsync(conn, tx, request, ct));
+    }
 
     public override async Task<Transfer> SubmitApplication(SubmitApplicationRequest request, ServerCallContext context)
     {
-        var result = await calls.RunAsync(context, request, (conn, tx, ct) => workflow.SubmitApplicationAsync(conn, tx, request, ct));
+        RequestValidation.Normalize(request.Certificate?.Person);
+        RequestValidation.Normalize(request.Application?.Person);
+        var result = await calls.RunAsync(context, request, (conn, tx, ct) => submitApplication.HandleAsync(conn, tx, request, ct));
         outboxSignal.Notify();
         return result;
     }
 
     public override async Task<Transfer> WithdrawTransfer(WithdrawTransferRequest request, ServerCallContext context)
     {
-        var result = await calls.RunAsync(context, request, (conn, tx, ct) => workflow.WithdrawAsync(conn, tx, request, ct));
+        var result = await calls.RunAsync(context, request, (conn, tx, ct) => withdrawTransfer.HandleAsync(conn, tx, request, ct));
         outboxSignal.Notify();
         return result;
     }
@@ -42,7 +53,7 @@ public sealed class TransferGrpcService(
         return db.WithConnectionAsync(async (conn, ct) =>
         {
             var record = await TransferStore.FindAsync(conn, null, request.TransferId, forUpdate: false, ct)
-                         ?? throw new NotFoundException($"No transfer '{request.TransferId}'.");
+                         ?? throw new NotFoundException("No such transfer at this node.");
             return await views.ViewAsync(conn, null, record, ct);
         }, context.CancellationToken);
     }
@@ -51,20 +62,24 @@ public sealed class TransferGrpcService(
     {
         if (request.PageSize is < 0 or > MaxPageSize)
             throw InvalidRequestException.Single("page_size", $"Between 1 and {MaxPageSize} (0 means {DefaultPageSize}).");
+        if (!System.Enum.IsDefined(request.State))
+            throw InvalidRequestException.Single("state", "Not a TransferState this API defines.");
         var size = request.PageSize == 0 ? DefaultPageSize : request.PageSize;
         var state = request.State == TransferState.Unspecified ? null : TransferViews.FromProto(request.State)?.ToString();
         return db.WithConnectionAsync(async (conn, ct) =>
         {
             var response = new ListTransfersResponse();
             var after = string.IsNullOrEmpty(request.PageToken) ? null : request.PageToken;
-            // Overdue is computed, not stored: scan pages until this one is full or the table ends.
-            while (response.Transfers.Count < size)
+            var scanned = 0;
+            // Overdue is computed, not stored: read pages until this one is full, the table ends, or the scan bound is reached.
+            while (response.Transfers.Count < size && scanned < MaxRowsScannedPerCall)
             {
-                var page = await TransferStore.ListAsync(conn, state, after, size, ct);
+                var page = await TransferStore.ListAsync(conn, state, after, Math.Min(size, MaxRowsScannedPerCall - scanned), ct);
                 var used = 0;
                 foreach (var record in page)
                 {
                     used++;
+                    scanned++;
                     after = record.TransferId;
                     var view = views.View(record);
                     if (request.OverdueOnly && !view.Overdue) continue;
@@ -72,7 +87,7 @@ public sealed class TransferGrpcService(
                     if (response.Transfers.Count == size) break;
                 }
                 // The table ends here only if this short page was read to its last row.
-                if (page.Count < size && used == page.Count) { after = null; break; }
+                if (page.Count == 0 || (page.Count < size && used == page.Count && scanned < MaxRowsScannedPerCall)) { after = null; break; }
             }
             response.NextPageToken = after ?? "";
             return response;

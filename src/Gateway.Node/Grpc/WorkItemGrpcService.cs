@@ -1,7 +1,9 @@
 using Gateway.Contracts.Transfer.V1;
 using Gateway.Node.Idempotency;
 using Gateway.Node.Infrastructure;
+using Gateway.Node.Application;
 using Gateway.Node.Transfers;
+using Gateway.Node.Transfers.Calls;
 using Gateway.Storage;
 using WorkItem = Gateway.Contracts.Transfer.V1.WorkItem;
 using Grpc.Core;
@@ -14,7 +16,7 @@ namespace Gateway.Node.Grpc;
 /// </summary>
 public sealed class WorkItemGrpcService(
     IdempotentCalls calls,
-    TransferWorkflow workflow,
+    AnswerWorkItemHandler answerWorkItem,
     NodeDatabase db,
     WorkItemSignal workItems,
     OutboxSignal outboxSignal,
@@ -50,9 +52,15 @@ public sealed class WorkItemGrpcService(
 
     public override async Task<AnswerWorkItemResponse> AnswerWorkItem(AnswerWorkItemRequest request, ServerCallContext context)
     {
-        var response = await calls.RunAsync(context, request, (conn, tx, ct) => workflow.AnswerWorkItemAsync(conn, tx, request, ct));
+        if (request.InformationTable?.Table?.Person is { } person) RequestValidation.Normalize(person);
+        var response = await calls.RunAsync(context, request, (conn, tx, ct) => answerWorkItem.HandleAsync(conn, tx, request, ct));
         outboxSignal.Notify();
         workItems.Notify();
+        // Recorded and held, but not applied: the caller must hear that its second answer was refused.
+        if (response is { AlreadyAnswered: true, Held: true })
+            throw new RefusedException(HoldCodes.AnswerConflict,
+                "The work item was already answered differently; this answer is recorded for operators but not applied, and the transfer is held.",
+                new Dictionary<string, string> { ["item_id"] = request.ItemId });
         return response;
     }
 }

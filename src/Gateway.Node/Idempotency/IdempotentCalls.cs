@@ -1,4 +1,5 @@
 using Gateway.Idempotency;
+using Gateway.Node.Application;
 using Gateway.Node.Grpc;
 using Gateway.Storage;
 using Google.Protobuf;

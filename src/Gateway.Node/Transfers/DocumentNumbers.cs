@@ -1,5 +1,6 @@
 using Gateway.Domain.Documents;
 using Gateway.Domain.Values;
+using Gateway.Storage;
 using Npgsql;
 
 namespace Gateway.Node.Transfers;

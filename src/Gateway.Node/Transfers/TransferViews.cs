@@ -2,6 +2,7 @@ using Gateway.Contracts.Exchange.V1;
 using Gateway.Domain.Rules;
 using Gateway.Domain.Transfers;
 using Gateway.Node.Infrastructure;
+using Gateway.Storage;
 using Google.Protobuf.WellKnownTypes;
 using Npgsql;
 using Proto = Gateway.Contracts.Transfer.V1;
@@ -42,6 +43,11 @@ public sealed class TransferViews(ReferenceData reference, BusinessClock clock)
             ReturnReason = transfer.ReturnText ?? "",
             Overdue = schedule.Overdue(today).Count > 0,
             ExchangeFailed = record.ExchangeFailed,
+            DestinationAgency = letter.Letter?.DestinationAgency,
+            DestinationAccount = letter.Letter?.DestinationAccount,
+            Held = record.HoldReason is not null,
+            HoldReason = record.HoldReason ?? "",
+            Continuity = record.Continuity is null ? null : Proto.Continuity.Parser.ParseFrom(record.Continuity),
             UpdatedAt = Timestamp.FromDateTimeOffset(record.UpdatedAt == default ? clock.UtcNow : record.UpdatedAt),
         };
         foreach (var step in schedule.Steps)

@@ -111,3 +111,19 @@ public class BenefitContinuityTests
         }
     }
 }
+
+public sealed class ContinuousMonthsTests
+{
+    private static (YearMonth, YearMonth) P(string from, string to) => (YearMonth.Parse(from), YearMonth.Parse(to));
+
+    [Fact]
+    public void Adjacent_and_overlapping_periods_make_one_run_and_a_gap_ends_it()
+    {
+        // 2019 alone (gap after it), then 2021-01..2022-06 and 2022-07..2024-12 adjacent, with an overlapping 2024 row.
+        var periods = new[] { P("2019-01", "2019-12"), P("2021-01", "2022-06"), P("2022-07", "2024-12"), P("2024-01", "2024-12") };
+        Assert.Equal(48, BenefitContinuity.ContinuousMonths(periods));
+    }
+
+    [Fact]
+    public void No_periods_means_no_continuous_enrolment() => Assert.Equal(0, BenefitContinuity.ContinuousMonths([]));
+}

@@ -1,6 +1,6 @@
 using Gateway.Domain.Transfers;
 
-namespace Gateway.Node.Transfers;
+namespace Gateway.Storage;
 
 /// <summary>One row of the transfers table: the domain snapshot plus what only the node knows.</summary>
 public sealed class TransferRecord
@@ -14,6 +14,10 @@ public sealed class TransferRecord
     public required byte[] Letter { get; init; }
     /// <summary>protobuf InformationTable once the origin built it.</summary>
     public byte[]? InfoTable { get; set; }
+    /// <summary>Why the transfer waits for operators (credit mismatch, invalid table after debit, answer conflict); null when not held.</summary>
+    public string? HoldReason { get; set; }
+    /// <summary>protobuf ContinuityDecision: the destination's benefit-continuity outcome, once the table arrived.</summary>
+    public byte[]? Continuity { get; set; }
     public int Version { get; set; } = 1;
     public DateTimeOffset UpdatedAt { get; set; }
 

@@ -3,7 +3,7 @@ using NpgsqlTypes;
 using Gateway.Domain.Transfers;
 using Gateway.Domain.Values;
 
-namespace Gateway.Node.Transfers;
+namespace Gateway.Storage;
 
 /// <summary>SQL for the transfers, timeline and certificate tables. Callers pass the transaction
 /// so a state change, its timeline entry and its outbox rows commit together.</summary>
@@ -14,7 +14,7 @@ public static class TransferStore
         accepted_on, letter_sent_on, letter_received_on, withdrawal_requested_on, letter_returned_on,
         return_reason, return_text, info_table_on, table_amount_fen, transferred_amount_fen, completed_on,
         credited_amount_fen, acknowledged_on, withdrawn_on, exchange_failed, failure_reason, letter, info_table,
-        version, updated_at
+        version, updated_at, hold_reason, continuity
         """;
 
     public static async Task InsertAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TransferRecord r, CancellationToken ct)
@@ -24,7 +24,7 @@ public static class TransferStore
             VALUES (@id, @role, @state, @origin, @dest, @certnum, @certno, @accepted, @letter_sent, @letter_received,
                     @withdrawal_requested, @letter_returned, @return_reason, @return_text, @info_table_on,
                     @table_amt, @transferred_amt, @completed, @credited_amt, @acknowledged, @withdrawn,
-                    @failed, @failure, @letter, @info_table, 1, @now)
+                    @failed, @failure, @letter, @info_table, 1, @now, @hold, @continuity)
             """, conn, tx);
         Bind(cmd, r);
         await cmd.ExecuteNonQueryAsync(ct);
@@ -40,13 +40,13 @@ public static class TransferStore
                 info_table_on = @info_table_on, table_amount_fen = @table_amt, transferred_amount_fen = @transferred_amt,
                 completed_on = @completed, credited_amount_fen = @credited_amt, acknowledged_on = @acknowledged,
                 withdrawn_on = @withdrawn, exchange_failed = @failed, failure_reason = @failure, info_table = @info_table,
-                version = version + 1, updated_at = @now
+                hold_reason = @hold, continuity = @continuity, version = version + 1, updated_at = @now
             WHERE transfer_id = @id AND version = @version
             """, conn, tx);
         Bind(cmd, r);
         cmd.Parameters.AddWithValue("version", r.Version);
         if (await cmd.ExecuteNonQueryAsync(ct) != 1)
-            throw new InvalidOperationException($"Transfer {r.TransferId} changed concurrently; the unit of work is retried.");
+            throw new StoreConflictException($"Transfer {r.TransferId} changed concurrently; the unit of work is retried.");
         r.Version++;
     }
 
@@ -120,34 +120,83 @@ public static class TransferStore
         return (int)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
-    public static async Task InsertCertificateAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string number, string certno, DateOnly issuedOn, byte[] document, CancellationToken ct)
+    /// <summary>
+    /// Records an issued certificate. It supersedes the person's earlier live certificates of the same insurance type,
+    /// so at most one is live per person and type. Refused (returns the open transfer's id) while an earlier one is
+    /// consumed by a transfer-out that has not ended.
+    /// </summary>
+    public static async Task<string?> InsertCertificateAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string number, string certno, int insutype,
+        DateOnly issuedOn, byte[] document, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand(
-            "INSERT INTO certificates (number, certno, issued_on, document) VALUES (@n, @c, @d, @doc)", conn, tx);
+        await using (var open = new NpgsqlCommand("""
+            SELECT c.consumed_by FROM certificates c JOIN transfers t ON t.transfer_id = c.consumed_by
+            WHERE c.certno = @c AND c.insutype = @t AND c.status = 'consumed'
+              AND t.state NOT IN ('Completed', 'Acknowledged', 'LetterReturned', 'Withdrawn')
+            LIMIT 1 FOR UPDATE OF c
+            """, conn, tx))
+        {
+            open.Parameters.AddWithValue("c", certno);
+            open.Parameters.AddWithValue("t", insutype);
+            if (await open.ExecuteScalarAsync(ct) is string transferId) return transferId;
+        }
+        await using var cmd = new NpgsqlCommand("""
+            WITH superseded AS (
+                UPDATE certificates SET status = 'superseded' WHERE certno = @c AND insutype = @t AND status = 'live')
+            INSERT INTO certificates (number, certno, insutype, issued_on, document, status) VALUES (@n, @c, @t, @d, @doc, 'live')
+            """, conn, tx);
         cmd.Parameters.AddWithValue("n", number);
         cmd.Parameters.AddWithValue("c", certno);
+        cmd.Parameters.AddWithValue("t", insutype);
         cmd.Parameters.AddWithValue("d", issuedOn);
         cmd.Parameters.AddWithValue("doc", document);
         await cmd.ExecuteNonQueryAsync(ct);
+        return null;
     }
 
-    /// <summary>The id of a transfer for this certificate that has not ended yet, if any.</summary>
-    public static async Task<string?> FindOpenByCertificateAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string certificateNumber, CancellationToken ct)
+    /// <summary>The id of a transfer at this node for this certificate that is open or completed (returned and withdrawn ones do not count).</summary>
+    public static async Task<(string TransferId, bool Open)?> FindUseOfCertificateAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string certificateNumber, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("""
-            SELECT transfer_id FROM transfers
-            WHERE certificate_number = @n AND state NOT IN ('Completed', 'Acknowledged', 'LetterReturned', 'Withdrawn')
+            SELECT transfer_id, state NOT IN ('Completed', 'Acknowledged') FROM transfers
+            WHERE certificate_number = @n AND state NOT IN ('LetterReturned', 'Withdrawn')
+            ORDER BY state NOT IN ('Completed', 'Acknowledged') DESC
             LIMIT 1
             """, conn, tx);
         cmd.Parameters.AddWithValue("n", certificateNumber);
-        return await cmd.ExecuteScalarAsync(ct) as string;
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? (reader.GetString(0), reader.GetBoolean(1)) : null;
     }
 
-    public static async Task<string?> FindCertificateCertnoAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string number, CancellationToken ct)
+    /// <summary>A certificate as this node issued it, locked until the caller's transaction ends; null when never issued here.</summary>
+    public static async Task<IssuedCertificate?> FindCertificateForUpdateAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string number, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand("SELECT certno FROM certificates WHERE number = @n", conn, tx);
+        await using var cmd = new NpgsqlCommand(
+            "SELECT number, certno, insutype, issued_on, status, consumed_by FROM certificates WHERE number = @n FOR UPDATE", conn, tx);
         cmd.Parameters.AddWithValue("n", number);
-        return await cmd.ExecuteScalarAsync(ct) as string;
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        return new IssuedCertificate(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt32(2),
+            reader.GetFieldValue<DateOnly>(3), reader.GetString(4), S(reader, 5));
+    }
+
+    /// <summary>The certificate now serves this transfer-out; no other letter can use it until it is released.</summary>
+    public static async Task ConsumeCertificateAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string number, string transferId, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            "UPDATE certificates SET status = 'consumed', consumed_by = @id WHERE number = @n AND status = 'live'", conn, tx);
+        cmd.Parameters.AddWithValue("n", number);
+        cmd.Parameters.AddWithValue("id", transferId);
+        if (await cmd.ExecuteNonQueryAsync(ct) != 1)
+            throw new StoreConflictException($"Certificate {number} is no longer live.");
+    }
+
+    /// <summary>A returned or withdrawn transfer-out frees its certificate for a new application.</summary>
+    public static async Task ReleaseCertificateAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string transferId, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            "UPDATE certificates SET status = 'live', consumed_by = NULL WHERE consumed_by = @id AND status = 'consumed'", conn, tx);
+        cmd.Parameters.AddWithValue("id", transferId);
+        await cmd.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>Serialises applications that carry one certificate until the caller's transaction ends.</summary>
@@ -214,6 +263,8 @@ public static class TransferStore
         Text(p, "failure", r.FailureReason);
         p.AddWithValue("letter", r.Letter);
         p.Add(new NpgsqlParameter("info_table", NpgsqlDbType.Bytea) { Value = (object?)r.InfoTable ?? DBNull.Value });
+        Text(p, "hold", r.HoldReason);
+        p.Add(new NpgsqlParameter("continuity", NpgsqlDbType.Bytea) { Value = (object?)r.Continuity ?? DBNull.Value });
         p.AddWithValue("now", DateTimeOffset.UtcNow);
     }
 
@@ -255,10 +306,22 @@ public static class TransferStore
         Letter = r.GetFieldValue<byte[]>(23),
         InfoTable = r.IsDBNull(24) ? null : r.GetFieldValue<byte[]>(24),
         Version = r.GetInt32(25),
-        UpdatedAt = r.GetFieldValue<DateTimeOffset>(26)
+        UpdatedAt = r.GetFieldValue<DateTimeOffset>(26),
+        HoldReason = S(r, 27),
+        Continuity = r.IsDBNull(28) ? null : r.GetFieldValue<byte[]>(28),
     };
 
     private static DateOnly? D(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetFieldValue<DateOnly>(i);
     private static Money? M(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : new Money(r.GetInt64(i));
     private static string? S(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 }
+
+/// <summary>A certificate this node issued: who it is for, and whether a transfer-out already uses it.</summary>
+public sealed record IssuedCertificate(string Number, string Certno, int? Insutype, DateOnly IssuedOn, string Status, string? ConsumedBy)
+{
+    public bool IsLive => Status == "live";
+    public bool IsSuperseded => Status == "superseded";
+}
+
+/// <summary>A row changed under the caller (optimistic version, a certificate consumed meanwhile): retry the unit of work.</summary>
+public sealed class StoreConflictException(string message) : Exception(message);
