@@ -26,7 +26,12 @@ public static class NodeApplication
         var builder = WebApplication.CreateBuilder(args);
         // Province systems speak h2c on a private network; TLS comes with the security phase.
         builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(e => e.Protocols = HttpProtocols.Http2));
-        builder.Services.AddGrpc(o => o.Interceptors.Add<ErrorInterceptor>());
+        builder.Services.AddGrpc(o =>
+        {
+            o.Interceptors.Add<ErrorInterceptor>();
+            o.Interceptors.Add<RequestBoundsInterceptor>(); // inside ErrorInterceptor, before every handler
+            o.MaxReceiveMessageSize = RequestBounds.MaxMessageBytes; // larger bodies: RESOURCE_EXHAUSTED, never decoded
+        });
         builder.Services.AddGrpcReflection();
         var health = builder.Services.AddGrpcHealthChecks()
             .AddCheck("node", () => HealthCheckResult.Healthy());
@@ -37,6 +42,7 @@ public static class NodeApplication
         health.AddCheck<DatabaseHealthCheck>("database");
         health.AddCheck<InboxHealthCheck>("inbox");
 
+        builder.Services.UseGuardedRequestDecoding(); // after every AddGrpc: undecodable bodies are INVALID_ARGUMENT
         var app = builder.Build();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
