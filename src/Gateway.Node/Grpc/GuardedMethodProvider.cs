@@ -1,3 +1,4 @@
+using Gateway.Node.Application;
 using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using Google.Protobuf;

@@ -1,3 +1,4 @@
+using Gateway.Node.Application;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
