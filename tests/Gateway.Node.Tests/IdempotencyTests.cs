@@ -12,6 +12,7 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -208,6 +209,25 @@ public sealed class IdempotencyTests(ClusterFixture fx)
         Assert.DoesNotContain("150102198803154417", refused.Message);
         Assert.Equal(0, await calls.EffectsAsync(key));
         Assert.DoesNotContain(calls.Log.Lines, l => l.Contains("150102198803154417"));
+    }
+
+    [Fact]
+    public void Redis_response_key_comes_from_configuration_or_is_made_at_start_and_said_so()
+    {
+        static IConfiguration Config(string? responseKey) => new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { [IdempotencyCacheFactory.ResponseKeySetting] = responseKey }).Build();
+        var secret = ResponseCipher.NewSecret();
+        var log = new LogLines();
+
+        var configured = IdempotencyCacheFactory.ReadResponseKey(Config(Convert.ToBase64String(secret)), log);
+        var madeAtStart = IdempotencyCacheFactory.ReadResponseKey(Config(null), log);
+
+        Assert.Equal(secret, configured);
+        Assert.Equal(ResponseCipher.SecretLength, madeAtStart.Length);
+        Assert.NotEqual(secret, madeAtStart);
+        Assert.Single(log.Lines, l => l.Contains(IdempotencyCacheFactory.ResponseKeySetting) && l.Contains("random key"));
+        Assert.Throws<InvalidOperationException>(() => IdempotencyCacheFactory.ReadResponseKey(Config(Convert.ToBase64String(new byte[16])), log));
+        Assert.Throws<InvalidOperationException>(() => IdempotencyCacheFactory.ReadResponseKey(Config("not base64!"), log));
     }
 
     /// <summary>
