@@ -3,18 +3,23 @@ using System.Text;
 
 namespace Gateway.Idempotency;
 
-/// <summary>Compact binary form of a <see cref="CachedResponse"/> for one Redis string value (so SET can carry the expiry atomically).</summary>
+/// <summary>
+/// Compact binary form of a <see cref="CachedResponse"/> for one Redis string value (so SET can carry the expiry
+/// atomically). Plaintext: <see cref="RedisIdempotencyCache"/> seals it before it leaves the process.
+/// </summary>
 public static class CachedResponseCodec
 {
-    private const byte Version = 1;
+    // 2 added the record's expiry; version 1 values read as a miss.
+    private const byte Version = 2;
 
     public static byte[] Encode(CachedResponse value)
     {
         var method = Encoding.UTF8.GetBytes(value.Method);
-        var buffer = new byte[1 + 4 + method.Length + 4 + value.RequestHash.Length + 4 + value.Response.Length];
+        var buffer = new byte[1 + 8 + 4 + method.Length + 4 + value.RequestHash.Length + 4 + value.Response.Length];
         var span = buffer.AsSpan();
         span[0] = Version;
-        var offset = 1;
+        BinaryPrimitives.WriteInt64BigEndian(span[1..], value.ExpiresAt.ToUnixTimeMilliseconds());
+        var offset = 9;
         offset = WriteBlock(span, offset, method);
         offset = WriteBlock(span, offset, value.RequestHash);
         WriteBlock(span, offset, value.Response);
@@ -24,11 +29,16 @@ public static class CachedResponseCodec
     /// <summary>Null for bytes this version cannot read (treated as a miss, the database answers).</summary>
     public static CachedResponse? TryDecode(ReadOnlySpan<byte> data)
     {
-        if (data.Length < 1 || data[0] != Version)
+        if (data.Length < 9 || data[0] != Version)
         {
             return null;
         }
-        var offset = 1;
+        var expiresAt = BinaryPrimitives.ReadInt64BigEndian(data[1..]);
+        if (expiresAt < DateTimeOffset.MinValue.ToUnixTimeMilliseconds() || expiresAt > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
+        {
+            return null;
+        }
+        var offset = 9;
         if (!TryReadBlock(data, ref offset, out var method)
             || !TryReadBlock(data, ref offset, out var hash)
             || !TryReadBlock(data, ref offset, out var response)
@@ -36,7 +46,8 @@ public static class CachedResponseCodec
         {
             return null;
         }
-        return new CachedResponse(Encoding.UTF8.GetString(method), hash.ToArray(), response.ToArray());
+        return new CachedResponse(Encoding.UTF8.GetString(method), hash.ToArray(), response.ToArray(),
+            DateTimeOffset.FromUnixTimeMilliseconds(expiresAt));
     }
 
     private static int WriteBlock(Span<byte> span, int offset, ReadOnlySpan<byte> block)

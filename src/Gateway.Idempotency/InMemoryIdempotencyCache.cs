@@ -3,33 +3,42 @@ namespace Gateway.Idempotency;
 /// <summary>
 /// Process-local fast path for when Redis cannot be had (the demo says so at start-up). Bounded: past
 /// <c>capacity</c> the entries that expire soonest go first. Lost on restart, which is fine: PostgreSQL answers.
+/// Responses live until their record's expiry, judged by the caller's clock; reservations by <c>time</c>.
+/// Stays in this process's memory, so keys and responses are kept as they are.
 /// </summary>
 public sealed class InMemoryIdempotencyCache : IIdempotencyCache
 {
     private readonly ExpiringMap<CachedResponse> _responses;
     private readonly ExpiringMap<bool> _reservations;
+    private readonly TimeProvider _time;
 
     public InMemoryIdempotencyCache(int capacity = 100_000, TimeProvider? time = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
-        var clock = time ?? TimeProvider.System;
-        _responses = new ExpiringMap<CachedResponse>(capacity, clock);
-        _reservations = new ExpiringMap<bool>(capacity, clock);
+        _time = time ?? TimeProvider.System;
+        _responses = new ExpiringMap<CachedResponse>(capacity);
+        _reservations = new ExpiringMap<bool>(capacity);
     }
 
     public int Count => _responses.Count;
 
-    public Task<CachedResponse?> GetAsync(string key, CancellationToken ct = default) =>
-        Task.FromResult(_responses.TryGet(key, out var value) ? value : null);
+    public Task<CachedResponse?> GetAsync(string key, DateTimeOffset now, CancellationToken ct = default) =>
+        Task.FromResult(_responses.TryGet(key, now, out var value) ? value : null);
 
-    public Task SetAsync(string key, CachedResponse value, TimeSpan ttl, CancellationToken ct = default)
+    public Task SetAsync(string key, CachedResponse value, DateTimeOffset now, CancellationToken ct = default)
     {
-        _responses.Set(key, value, ttl, onlyIfAbsent: false);
+        if (value.ExpiresAt > now)
+        {
+            _responses.Set(key, value, now, value.ExpiresAt, onlyIfAbsent: false);
+        }
         return Task.CompletedTask;
     }
 
-    public Task<bool> TryReserveAsync(string key, TimeSpan ttl, CancellationToken ct = default) =>
-        Task.FromResult(_reservations.Set(key, true, ttl, onlyIfAbsent: true));
+    public Task<bool> TryReserveAsync(string key, TimeSpan ttl, CancellationToken ct = default)
+    {
+        var now = _time.GetUtcNow();
+        return Task.FromResult(_reservations.Set(key, true, now, now + ttl, onlyIfAbsent: true));
+    }
 
     public Task ReleaseAsync(string key, CancellationToken ct = default)
     {
@@ -37,7 +46,7 @@ public sealed class InMemoryIdempotencyCache : IIdempotencyCache
         return Task.CompletedTask;
     }
 
-    private sealed class ExpiringMap<T>(int capacity, TimeProvider time)
+    private sealed class ExpiringMap<T>(int capacity)
     {
         private readonly Dictionary<string, (T Value, DateTimeOffset ExpiresAt)> _entries = new(StringComparer.Ordinal);
         private readonly Lock _gate = new();
@@ -53,11 +62,11 @@ public sealed class InMemoryIdempotencyCache : IIdempotencyCache
             }
         }
 
-        public bool TryGet(string key, out T? value)
+        public bool TryGet(string key, DateTimeOffset now, out T? value)
         {
             lock (_gate)
             {
-                if (_entries.TryGetValue(key, out var entry) && entry.ExpiresAt > time.GetUtcNow())
+                if (_entries.TryGetValue(key, out var entry) && entry.ExpiresAt > now)
                 {
                     value = entry.Value;
                     return true;
@@ -69,16 +78,15 @@ public sealed class InMemoryIdempotencyCache : IIdempotencyCache
         }
 
         /// <summary>False when onlyIfAbsent and a live entry exists.</summary>
-        public bool Set(string key, T value, TimeSpan ttl, bool onlyIfAbsent)
+        public bool Set(string key, T value, DateTimeOffset now, DateTimeOffset expiresAt, bool onlyIfAbsent)
         {
-            var now = time.GetUtcNow();
             lock (_gate)
             {
                 if (onlyIfAbsent && _entries.TryGetValue(key, out var existing) && existing.ExpiresAt > now)
                 {
                     return false;
                 }
-                _entries[key] = (value, now + ttl);
+                _entries[key] = (value, expiresAt);
                 if (_entries.Count > capacity)
                 {
                     Evict(now);

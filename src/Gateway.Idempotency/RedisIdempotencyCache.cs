@@ -9,16 +9,22 @@ using StackExchange.Redis;
 namespace Gateway.Idempotency;
 
 /// <summary>
-/// Redis fast path: a response under <c>{prefix}{key}</c> (SET with expiry), a reservation under
-/// <c>{prefix}{key}:lock</c> (SET NX with expiry). Every call goes through a short timeout, a jittered retry and a
+/// Redis fast path: a response under <c>{prefix}{hash}</c> (SET with expiry), a reservation under
+/// <c>{prefix}{hash}:lock</c> (SET NX with expiry). Every call goes through a short timeout, a jittered retry and a
 /// circuit breaker; when Redis is unavailable it answers a miss and logs a warning, never an exception.
 /// </summary>
+/// <remarks>
+/// No personal data reaches Redis: <c>{hash}</c> is the HMAC-SHA-256 of the idempotency key, and the value (method,
+/// request hash, response protobuf with names and identity numbers, expiry) is AES-256-GCM encrypted, see
+/// <see cref="ResponseCipher"/>. The expiry (PX) is what is left of the PostgreSQL record's life, never longer.
+/// </remarks>
 public sealed class RedisIdempotencyCache : IIdempotencyCache, IAsyncDisposable
 {
     private readonly IConnectionMultiplexer _redis;
     private readonly bool _ownsConnection;
     private readonly RedisIdempotencyCacheOptions _options;
     private readonly ResiliencePipeline _pipeline;
+    private readonly ResponseCipher _cipher;
     private readonly ILogger _logger;
     private int _degraded;
 
@@ -33,6 +39,7 @@ public sealed class RedisIdempotencyCache : IIdempotencyCache, IAsyncDisposable
         _options = options;
         _logger = logger ?? NullLogger.Instance;
         _ownsConnection = ownsConnection;
+        _cipher = new ResponseCipher(options.ResponseKey);
         _pipeline = BuildPipeline(options, _logger);
     }
 
@@ -60,27 +67,47 @@ public sealed class RedisIdempotencyCache : IIdempotencyCache, IAsyncDisposable
     /// <summary>True while the last Redis call failed and the cache is answering misses.</summary>
     public bool IsDegraded => Volatile.Read(ref _degraded) == 1;
 
-    public string ResponseKey(string key) => _options.KeyPrefix + key;
+    /// <summary>The Redis key that holds the response to an idempotency key.</summary>
+    public string ResponseKey(string key) => _options.KeyPrefix + _cipher.KeyName(key);
 
-    public string ReservationKey(string key) => _options.KeyPrefix + key + ":lock";
+    /// <summary>The Redis key that holds the reservation of an idempotency key.</summary>
+    public string ReservationKey(string key) => ResponseKey(key) + ":lock";
 
-    public async Task<CachedResponse?> GetAsync(string key, CancellationToken ct = default)
+    public async Task<CachedResponse?> GetAsync(string key, DateTimeOffset now, CancellationToken ct = default)
     {
+        var redisKey = ResponseKey(key);
         var value = await GuardAsync("get", async token =>
         {
-            var raw = await _redis.GetDatabase().StringGetAsync(ResponseKey(key)).WaitAsync(token).ConfigureAwait(false);
-            return raw.IsNull ? null : CachedResponseCodec.TryDecode((byte[])raw!);
+            var raw = await _redis.GetDatabase().StringGetAsync(redisKey).WaitAsync(token).ConfigureAwait(false);
+            var plaintext = raw.IsNull ? null : _cipher.Open((byte[])raw!, redisKey);
+            return plaintext is null ? null : CachedResponseCodec.TryDecode(plaintext);
         }, fallback: null, ct).ConfigureAwait(false);
-        return value;
+        // Redis expires by its own clock; the record's expiry is judged by the caller's, like the database lookup.
+        return value is not null && value.ExpiresAt > now ? value : null;
     }
 
-    public Task SetAsync(string key, CachedResponse value, TimeSpan ttl, CancellationToken ct = default) =>
-        GuardAsync("set", async token =>
+    public Task SetAsync(string key, CachedResponse value, DateTimeOffset now, CancellationToken ct = default)
+    {
+        var ttl = RemainingLife(value.ExpiresAt, now);
+        if (ttl is null)
         {
-            await _redis.GetDatabase().StringSetAsync(ResponseKey(key), CachedResponseCodec.Encode(value), ttl, When.Always)
-                .WaitAsync(token).ConfigureAwait(false);
+            return Task.CompletedTask;
+        }
+        var redisKey = ResponseKey(key);
+        var sealedValue = _cipher.Seal(CachedResponseCodec.Encode(value), redisKey);
+        return GuardAsync("set", async token =>
+        {
+            await _redis.GetDatabase().StringSetAsync(redisKey, sealedValue, ttl, When.Always).WaitAsync(token).ConfigureAwait(false);
             return true;
         }, fallback: false, ct);
+    }
+
+    /// <summary>ExpiresAt − now in whole milliseconds, rounded down so Redis never outlives the record; null when nothing is left.</summary>
+    public static TimeSpan? RemainingLife(DateTimeOffset expiresAt, DateTimeOffset now)
+    {
+        var milliseconds = (expiresAt - now).Ticks / TimeSpan.TicksPerMillisecond;
+        return milliseconds >= 1 ? TimeSpan.FromMilliseconds(milliseconds) : null;
+    }
 
     public Task<bool> TryReserveAsync(string key, TimeSpan ttl, CancellationToken ct = default) =>
         GuardAsync("reserve", token =>

@@ -9,6 +9,12 @@ public sealed record RedisIdempotencyCacheOptions
     /// <summary>Prefix of every key; one province's node uses <see cref="KeyPrefixFor"/>.</summary>
     public string KeyPrefix { get; init; } = "gw:idem:";
 
+    /// <summary>
+    /// 32-byte secret that hashes key names and encrypts responses (see <see cref="ResponseCipher"/>); a node reads it
+    /// from <c>Redis:ResponseKey</c>. Defaults to a random one: cached responses then last only as long as this process.
+    /// </summary>
+    public byte[] ResponseKey { get; init; } = ResponseCipher.NewSecret();
+
     /// <summary>Upper bound for one Redis command attempt.</summary>
     public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromMilliseconds(500);
 

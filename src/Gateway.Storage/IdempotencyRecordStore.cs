@@ -12,15 +12,23 @@ public sealed record IdempotencyRecord(
     DateTimeOffset CreatedAt,
     DateTimeOffset ExpiresAt);
 
+/// <summary>What <see cref="IdempotencyRecordStore.InsertAsync"/> did: stored the record, or found the live record that holds the key.</summary>
+public sealed record IdempotencyInsert(bool Stored, IdempotencyRecord? Holder)
+{
+    public static readonly IdempotencyInsert Done = new(true, null);
+}
+
 /// <summary>
 /// Idempotency keys in PostgreSQL, stored in the same transaction as the call's effect, so that a retry after
 /// a crash between commit and answer still finds the first result. Redis only caches these.
+/// Expiry is always judged by the caller's clock (the one that stamped <see cref="IdempotencyRecord.ExpiresAt"/>),
+/// never by the database's now(), so a lookup and the record agree on when a key is gone.
 /// </summary>
 public static class IdempotencyRecordStore
 {
     /// <summary>
     /// Serializes concurrent calls carrying the same key until the caller's transaction ends.
-    /// Take it before <see cref="FindAsync(NpgsqlConnection, NpgsqlTransaction?, string, DateTimeOffset, CancellationToken)"/>.
+    /// Take it before <see cref="FindAsync"/>.
     /// </summary>
     public static async Task LockKeyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string key, CancellationToken ct = default)
     {
@@ -29,15 +37,36 @@ public static class IdempotencyRecordStore
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
-    /// <summary>The live record for this key, judged by the database clock; expired records count as absent.</summary>
-    public static Task<IdempotencyRecord?> FindAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string key, CancellationToken ct = default) =>
-        FindCoreAsync(conn, tx, key, null, ct);
+    /// <summary>The record for this key if it expires after <paramref name="now"/> (the clock the record was stamped with).</summary>
+    public static async Task<IdempotencyRecord?> FindAsync(
+        NpgsqlConnection conn, NpgsqlTransaction? tx, string key, DateTimeOffset now, CancellationToken ct = default)
+    {
+        await using var cmd = SqlHelpers.Command(conn, tx, """
+            SELECT key, method, request_hash, response, created_at, expires_at FROM idempotency_keys
+            WHERE key = @key AND expires_at > @now
+            """)
+            .With("key", NpgsqlDbType.Text, key)
+            .WithTime("now", now);
+        var rows = await cmd.ReadAllAsync(r => new IdempotencyRecord(
+            r.GetString(0), r.GetString(1), r.GetFieldValue<byte[]>(2), r.GetFieldValue<byte[]>(3), r.Time(4), r.Time(5)), ct).ConfigureAwait(false);
+        return rows.Count == 0 ? null : rows[0];
+    }
 
-    public static Task<IdempotencyRecord?> FindAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string key, DateTimeOffset now, CancellationToken ct = default) =>
-        FindCoreAsync(conn, tx, key, now, ct);
+    /// <summary>
+    /// Stores the record; replaces one with the same key that expired by <see cref="IdempotencyRecord.CreatedAt"/>.
+    /// When a live one is already there (another call won the race), nothing is stored and the answer names that
+    /// record: the caller must then not commit its effect, and answers with the holder's response.
+    /// </summary>
+    public static async Task<IdempotencyInsert> InsertAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, IdempotencyRecord record, CancellationToken ct = default)
+    {
+        if (await TryInsertAsync(conn, tx, record, ct).ConfigureAwait(false))
+            return IdempotencyInsert.Done;
+        // The conflicting row is committed by now (ON CONFLICT waited for it), so this statement sees it.
+        var holder = await FindAsync(conn, tx, record.Key, record.CreatedAt, ct).ConfigureAwait(false);
+        return new IdempotencyInsert(false, holder);
+    }
 
-    /// <summary>Stores the record; replaces an expired one with the same key. False when a live one is already there.</summary>
-    public static async Task<bool> InsertAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, IdempotencyRecord record, CancellationToken ct = default)
+    private static async Task<bool> TryInsertAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, IdempotencyRecord record, CancellationToken ct)
     {
         await using var cmd = SqlHelpers.Command(conn, tx, """
             INSERT INTO idempotency_keys (key, method, request_hash, response, created_at, expires_at)
@@ -67,19 +96,5 @@ public static class IdempotencyRecordStore
             .WithTime("now", now)
             .With("batch", NpgsqlDbType.Integer, batch);
         return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-    }
-
-    private static async Task<IdempotencyRecord?> FindCoreAsync(
-        NpgsqlConnection conn, NpgsqlTransaction? tx, string key, DateTimeOffset? now, CancellationToken ct)
-    {
-        await using var cmd = SqlHelpers.Command(conn, tx, """
-            SELECT key, method, request_hash, response, created_at, expires_at FROM idempotency_keys
-            WHERE key = @key AND expires_at > coalesce(@now, now())
-            """)
-            .With("key", NpgsqlDbType.Text, key)
-            .With("now", NpgsqlDbType.TimestampTz, now?.ToUniversalTime());
-        var rows = await cmd.ReadAllAsync(r => new IdempotencyRecord(
-            r.GetString(0), r.GetString(1), r.GetFieldValue<byte[]>(2), r.GetFieldValue<byte[]>(3), r.Time(4), r.Time(5)), ct).ConfigureAwait(false);
-        return rows.Count == 0 ? null : rows[0];
     }
 }

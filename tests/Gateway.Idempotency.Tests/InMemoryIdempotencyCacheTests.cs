@@ -9,23 +9,33 @@ public sealed class InMemoryIdempotencyCacheTests
         public override DateTimeOffset GetUtcNow() => Now;
     }
 
-    private readonly ManualClock _clock = new(new DateTimeOffset(2026, 3, 2, 8, 0, 0, TimeSpan.Zero));
+    private static readonly DateTimeOffset T0 = new(2026, 3, 2, 8, 0, 0, TimeSpan.Zero);
+    private readonly ManualClock _clock = new(T0);
 
-    private static CachedResponse Response(byte b) => new("m", [b], [b]);
+    private static CachedResponse Response(byte b, DateTimeOffset expiresAt) => new("m", [b], [b], expiresAt);
 
     [Fact]
-    public async Task Stored_response_is_returned_until_its_ttl_passes()
+    public async Task Stored_response_is_returned_until_its_record_expires_by_the_callers_clock()
     {
         var cache = new InMemoryIdempotencyCache(time: _clock);
-        await cache.SetAsync("k", Response(1), TimeSpan.FromMinutes(10));
+        await cache.SetAsync("k", Response(1, T0 + TimeSpan.FromMinutes(10)), T0);
 
-        _clock.Now += TimeSpan.FromMinutes(9);
-        var before = await cache.GetAsync("k");
-        _clock.Now += TimeSpan.FromMinutes(1);
-        var after = await cache.GetAsync("k");
+        var before = await cache.GetAsync("k", T0 + TimeSpan.FromMinutes(9));
+        var after = await cache.GetAsync("k", T0 + TimeSpan.FromMinutes(10));
 
         Assert.Equal([1], before!.Response);
         Assert.Null(after);
+    }
+
+    [Fact]
+    public async Task Response_whose_record_already_expired_is_not_cached()
+    {
+        var cache = new InMemoryIdempotencyCache(time: _clock);
+
+        await cache.SetAsync("k", Response(1, T0), T0);
+
+        Assert.Equal(0, cache.Count);
+        Assert.Null(await cache.GetAsync("k", T0 - TimeSpan.FromMinutes(1)));
     }
 
     [Fact]
@@ -48,11 +58,11 @@ public sealed class InMemoryIdempotencyCacheTests
         for (var i = 0; i < 25; i++)
         {
             // Later keys live longer, so the earliest ones are the ones to go.
-            await cache.SetAsync($"k{i}", Response((byte)i), TimeSpan.FromMinutes(10 + i));
+            await cache.SetAsync($"k{i}", Response((byte)i, T0 + TimeSpan.FromMinutes(10 + i)), T0);
         }
 
         Assert.InRange(cache.Count, 1, 10);
-        Assert.NotNull(await cache.GetAsync("k24"));
-        Assert.Null(await cache.GetAsync("k0"));
+        Assert.NotNull(await cache.GetAsync("k24", T0));
+        Assert.Null(await cache.GetAsync("k0", T0));
     }
 }

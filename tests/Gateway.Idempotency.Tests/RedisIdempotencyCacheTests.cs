@@ -1,3 +1,4 @@
+using System.Text;
 using StackExchange.Redis;
 
 namespace Gateway.Idempotency.Tests;
@@ -5,17 +6,29 @@ namespace Gateway.Idempotency.Tests;
 [Collection(RedisCollection.Name)]
 public sealed class RedisIdempotencyCacheTests(RedisFixture fixture) : IAsyncLifetime
 {
+    // The node's clock, deliberately far from the redis-server's: only the caller's clock may decide expiry.
+    private static readonly DateTimeOffset Now = new(2040, 3, 2, 8, 0, 0, TimeSpan.Zero);
     private RedisIdempotencyCache _cache = null!;
     private readonly string _prefix = $"gw:t{Guid.NewGuid():N}:idem:";
 
-    public async Task InitializeAsync() =>
-        // Shared CI machines stall for hundreds of milliseconds; the default 500 ms budget would turn that into misses.
-        _cache = await RedisIdempotencyCache.ConnectAsync(new RedisIdempotencyCacheOptions { Endpoint = fixture.Server.Endpoint, KeyPrefix = _prefix, OperationTimeout = TimeSpan.FromSeconds(5) });
+    public async Task InitializeAsync() => _cache = await ConnectAsync(_prefix, ResponseCipher.NewSecret());
 
     public async Task DisposeAsync() => await _cache.DisposeAsync();
 
-    private static CachedResponse Response(byte marker) =>
-        new("/gateway.transfer.v1.TransferService/SubmitApplication", RequestHash.Compute("m", [marker]), [marker, 0, 42]);
+    // Shared CI machines stall for hundreds of milliseconds; the default 500 ms budget would turn that into misses.
+    private Task<RedisIdempotencyCache> ConnectAsync(string prefix, byte[] responseKey) =>
+        RedisIdempotencyCache.ConnectAsync(new RedisIdempotencyCacheOptions
+        {
+            Endpoint = fixture.Server.Endpoint,
+            KeyPrefix = prefix,
+            ResponseKey = responseKey,
+            OperationTimeout = TimeSpan.FromSeconds(5),
+        });
+
+    private IDatabase Redis => fixture.Client.GetDatabase();
+
+    private static CachedResponse Response(byte marker, DateTimeOffset expiresAt) =>
+        new("/gateway.transfer.v1.TransferService/SubmitApplication", RequestHash.Compute("m", [marker]), [marker, 0, 42], expiresAt);
 
     private static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan within)
     {
@@ -31,6 +44,9 @@ public sealed class RedisIdempotencyCacheTests(RedisFixture fixture) : IAsyncLif
         }
     }
 
+    private async Task<TimeSpan> PttlAsync(string redisKey) =>
+        TimeSpan.FromMilliseconds((long)await Redis.ExecuteAsync("PTTL", redisKey));
+
     [Fact]
     public async Task Set_nx_with_expiry_refuses_a_second_reservation_until_the_ttl_passes()
     {
@@ -38,7 +54,7 @@ public sealed class RedisIdempotencyCacheTests(RedisFixture fixture) : IAsyncLif
 
         var first = await _cache.TryReserveAsync(key, TimeSpan.FromMilliseconds(400));
         var second = await _cache.TryReserveAsync(key, TimeSpan.FromMilliseconds(400));
-        var ttl = await fixture.Client.GetDatabase().KeyTimeToLiveAsync(_cache.ReservationKey(key));
+        var ttl = await Redis.KeyTimeToLiveAsync(_cache.ReservationKey(key));
 
         Assert.True(first);
         Assert.False(second);
@@ -60,32 +76,136 @@ public sealed class RedisIdempotencyCacheTests(RedisFixture fixture) : IAsyncLif
     }
 
     [Fact]
-    public async Task Stored_response_round_trips_under_the_configured_prefix()
+    public async Task Stored_response_round_trips_under_a_hashed_key_name()
     {
         var key = Guid.NewGuid().ToString("N");
-        var stored = Response(7);
+        var stored = Response(7, Now + TimeSpan.FromMinutes(5));
 
-        await _cache.SetAsync(key, stored, TimeSpan.FromMinutes(5));
-        var found = await _cache.GetAsync(key);
+        await _cache.SetAsync(key, stored, Now);
+        var found = await _cache.GetAsync(key, Now);
 
         Assert.NotNull(found);
         Assert.Equal(stored.Method, found.Method);
         Assert.Equal(stored.RequestHash, found.RequestHash);
         Assert.Equal(stored.Response, found.Response);
-        Assert.True(await fixture.Client.GetDatabase().KeyExistsAsync(_prefix + key));
-        Assert.Null(await _cache.GetAsync(Guid.NewGuid().ToString("N")));
+        Assert.Equal(stored.ExpiresAt, found.ExpiresAt);
+        Assert.False(await Redis.KeyExistsAsync(_prefix + key));
+        Assert.Matches($"^{_prefix}[0-9a-f]{{64}}$", _cache.ResponseKey(key));
+        Assert.True(await Redis.KeyExistsAsync(_cache.ResponseKey(key)));
+        Assert.Null(await _cache.GetAsync(Guid.NewGuid().ToString("N"), Now));
+    }
+
+    [Fact]
+    public async Task Response_is_absent_once_the_callers_clock_passes_its_record_expiry_though_redis_still_holds_it()
+    {
+        var key = Guid.NewGuid().ToString("N");
+        var expiresAt = Now + TimeSpan.FromHours(1);
+        await _cache.SetAsync(key, Response(1, expiresAt), Now);
+
+        var justBefore = await _cache.GetAsync(key, expiresAt - TimeSpan.FromMilliseconds(1));
+        var atExpiry = await _cache.GetAsync(key, expiresAt);
+        var after = await _cache.GetAsync(key, expiresAt + TimeSpan.FromMinutes(1));
+
+        Assert.NotNull(justBefore);
+        Assert.Null(atExpiry);
+        Assert.Null(after);
+        Assert.True(await Redis.KeyExistsAsync(_cache.ResponseKey(key)), "redis-server's clock has not reached the expiry; only the caller's has");
+    }
+
+    [Fact]
+    public async Task Ttl_given_to_redis_is_what_is_left_of_the_records_life_not_a_fresh_window()
+    {
+        var key = Guid.NewGuid().ToString("N");
+        var expiresAt = Now + TimeSpan.FromHours(24);
+
+        await _cache.SetAsync(key, Response(1, expiresAt), Now);
+        var whenStored = await PttlAsync(_cache.ResponseKey(key));
+        // A replay 20 hours later re-arms the cache: only 4 hours of the record are left.
+        await _cache.SetAsync(key, Response(1, expiresAt), Now + TimeSpan.FromHours(20));
+        var whenReplayed = await PttlAsync(_cache.ResponseKey(key));
+
+        Assert.InRange(whenStored, TimeSpan.FromHours(24) - TimeSpan.FromSeconds(30), TimeSpan.FromHours(24));
+        Assert.InRange(whenReplayed, TimeSpan.FromHours(4) - TimeSpan.FromSeconds(30), TimeSpan.FromHours(4));
+    }
+
+    [Fact]
+    public async Task Response_whose_record_already_expired_is_not_written()
+    {
+        var key = Guid.NewGuid().ToString("N");
+
+        await _cache.SetAsync(key, Response(1, Now), Now);
+        await _cache.SetAsync(key, Response(1, Now), Now + TimeSpan.FromSeconds(1));
+
+        Assert.False(await Redis.KeyExistsAsync(_cache.ResponseKey(key)));
+    }
+
+    [Fact]
+    public async Task Redis_holds_neither_the_plain_key_nor_the_identity_number_or_name_in_the_response()
+    {
+        const string identityNumber = "150102198803154417";
+        const string name = "王建华";
+        var key = $"issue-{identityNumber}-{Guid.NewGuid():N}";
+        var response = Encoding.UTF8.GetBytes($"{{\"psn_name\":\"{name}\",\"certno\":\"{identityNumber}\"}}");
+        await _cache.SetAsync(key, new CachedResponse("/gateway.transfer.v1.TransferService/IssueCertificate", RequestHash.Compute("m", response), response,
+            Now + TimeSpan.FromHours(1)), Now);
+        await _cache.TryReserveAsync(key, TimeSpan.FromMinutes(1));
+
+        var server = fixture.Client.GetServer(fixture.Client.GetEndPoints()[0]);
+        var names = new List<string>();
+        await foreach (var redisKey in server.KeysAsync(pattern: _prefix + "*"))
+        {
+            names.Add(redisKey.ToString());
+        }
+
+        Assert.Equal(2, names.Count);
+        Assert.Equal((await _cache.GetAsync(key, Now))!.Response, response);
+        foreach (var redisKey in names)
+        {
+            Assert.DoesNotContain(identityNumber, redisKey);
+            var value = (byte[])(await Redis.StringGetAsync(redisKey))!;
+            foreach (var secret in new[] { key, identityNumber, name })
+            {
+                Assert.False(value.AsSpan().IndexOf(Encoding.UTF8.GetBytes(secret)) >= 0, $"{redisKey} holds '{secret}' in plain bytes");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Value_sealed_for_one_key_does_not_open_under_another()
+    {
+        var first = Guid.NewGuid().ToString("N");
+        var second = Guid.NewGuid().ToString("N");
+        await _cache.SetAsync(first, Response(5, Now + TimeSpan.FromHours(1)), Now);
+
+        var sealedValue = await Redis.StringGetAsync(_cache.ResponseKey(first));
+        await Redis.StringSetAsync(_cache.ResponseKey(second), sealedValue);
+
+        Assert.NotNull(await _cache.GetAsync(first, Now));
+        Assert.Null(await _cache.GetAsync(second, Now));
+    }
+
+    [Fact]
+    public async Task Cache_started_with_another_response_key_reads_a_miss()
+    {
+        var key = Guid.NewGuid().ToString("N");
+        await _cache.SetAsync(key, Response(5, Now + TimeSpan.FromHours(1)), Now);
+        await using var restarted = await ConnectAsync(_prefix, ResponseCipher.NewSecret());
+
+        Assert.Null(await restarted.GetAsync(key, Now));
     }
 
     [Fact]
     public async Task Stored_response_expires_after_its_ttl()
     {
         var key = Guid.NewGuid().ToString("N");
-        await _cache.SetAsync(key, Response(1), TimeSpan.FromMilliseconds(300));
-        Assert.NotNull(await _cache.GetAsync(key));
+        var now = DateTimeOffset.UtcNow;
+        await _cache.SetAsync(key, Response(1, now + TimeSpan.FromMilliseconds(300)), now);
+        Assert.NotNull(await _cache.GetAsync(key, now));
 
-        var later = await EventuallyAsync(() => _cache.GetAsync(key), r => r is null, TimeSpan.FromSeconds(5));
+        var later = await EventuallyAsync(() => Redis.KeyExistsAsync(_cache.ResponseKey(key)), exists => !exists, TimeSpan.FromSeconds(5));
 
-        Assert.Null(later);
+        Assert.False(later);
+        Assert.Null(await _cache.GetAsync(key, now));
     }
 
     [Fact]
@@ -97,9 +217,9 @@ public sealed class RedisIdempotencyCacheTests(RedisFixture fixture) : IAsyncLif
             KeyPrefix = RedisIdempotencyCacheOptions.KeyPrefixFor("15") + Guid.NewGuid().ToString("N"),
         });
         var key = Guid.NewGuid().ToString("N");
-        await _cache.SetAsync(key, Response(3), TimeSpan.FromMinutes(1));
+        await _cache.SetAsync(key, Response(3, Now + TimeSpan.FromMinutes(1)), Now);
 
-        Assert.Null(await other.GetAsync(key));
+        Assert.Null(await other.GetAsync(key, Now));
         Assert.True(await other.TryReserveAsync(key, TimeSpan.FromMinutes(1)));
     }
 
@@ -107,8 +227,8 @@ public sealed class RedisIdempotencyCacheTests(RedisFixture fixture) : IAsyncLif
     public async Task Unreadable_value_under_a_key_is_treated_as_a_miss()
     {
         var key = Guid.NewGuid().ToString("N");
-        await fixture.Client.GetDatabase().StringSetAsync(_prefix + key, "not a cached response");
+        await Redis.StringSetAsync(_cache.ResponseKey(key), "not a cached response");
 
-        Assert.Null(await _cache.GetAsync(key));
+        Assert.Null(await _cache.GetAsync(key, Now));
     }
 }

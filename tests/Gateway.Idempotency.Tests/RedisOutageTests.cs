@@ -21,19 +21,19 @@ public sealed class RedisOutageTests : IAsyncLifetime
             OperationTimeout = TimeSpan.FromMilliseconds(300),
             BreakerBreakDuration = TimeSpan.FromMilliseconds(500),
         });
-        var response = new CachedResponse("m", RequestHash.Compute("m", [1]), [9]);
-        await cache.SetAsync("k", response, TimeSpan.FromMinutes(1));
-        Assert.NotNull(await cache.GetAsync("k"));
+        var response = new CachedResponse("m", RequestHash.Compute("m", [1]), [9], DateTimeOffset.UtcNow.AddMinutes(5));
+        await cache.SetAsync("k", response, DateTimeOffset.UtcNow);
+        Assert.NotNull(await cache.GetAsync("k", DateTimeOffset.UtcNow));
 
         await _server.StopAsync();
 
         var watch = Stopwatch.StartNew();
-        var miss = await cache.GetAsync("k");
-        await cache.SetAsync("k2", response, TimeSpan.FromMinutes(1));
+        var miss = await cache.GetAsync("k", DateTimeOffset.UtcNow);
+        await cache.SetAsync("k2", response, DateTimeOffset.UtcNow);
         var reserved = await cache.TryReserveAsync("k3", TimeSpan.FromMinutes(1));
         for (var i = 0; i < 20; i++)
         {
-            Assert.Null(await cache.GetAsync("k"));
+            Assert.Null(await cache.GetAsync("k", DateTimeOffset.UtcNow));
         }
         watch.Stop();
 
@@ -48,8 +48,8 @@ public sealed class RedisOutageTests : IAsyncLifetime
         CachedResponse? found = null;
         while (found is null && DateTime.UtcNow < deadline)
         {
-            await cache.SetAsync("k4", response, TimeSpan.FromMinutes(1));
-            found = await cache.GetAsync("k4");
+            await cache.SetAsync("k4", response, DateTimeOffset.UtcNow);
+            found = await cache.GetAsync("k4", DateTimeOffset.UtcNow);
             if (found is null)
             {
                 await Task.Delay(100);
@@ -71,7 +71,7 @@ public sealed class RedisOutageTests : IAsyncLifetime
             OperationTimeout = TimeSpan.FromMilliseconds(300),
         });
 
-        Assert.Null(await cache.GetAsync("anything"));
-        await cache.SetAsync("anything", new CachedResponse("m", [1], [2]), TimeSpan.FromSeconds(1));
+        Assert.Null(await cache.GetAsync("anything", DateTimeOffset.UtcNow));
+        await cache.SetAsync("anything", new CachedResponse("m", [1], [2], DateTimeOffset.UtcNow.AddSeconds(1)), DateTimeOffset.UtcNow);
     }
 }

@@ -29,7 +29,7 @@ public sealed class RequestHashTests
     public void Cached_response_recognises_only_the_same_request()
     {
         var body = Encoding.UTF8.GetBytes("{\"transfer\":\"T-1\"}");
-        var cached = new CachedResponse("Submit", RequestHash.Compute("Submit", body), [1]);
+        var cached = new CachedResponse("Submit", RequestHash.Compute("Submit", body), [1], DateTimeOffset.UnixEpoch);
 
         Assert.True(cached.IsSameRequest("Submit", RequestHash.Compute("Submit", body)));
         Assert.False(cached.IsSameRequest("Submit", RequestHash.Compute("Submit", [.. body, 0x20])));
@@ -37,9 +37,10 @@ public sealed class RequestHashTests
     }
 
     [Fact]
-    public void Codec_round_trips_and_rejects_truncated_bytes()
+    public void Codec_round_trips_with_the_records_expiry_and_rejects_truncated_bytes()
     {
-        var value = new CachedResponse("Submit·提交", RequestHash.Compute("Submit", [1, 2]), []);
+        var expiresAt = new DateTimeOffset(2026, 3, 3, 8, 0, 0, 123, TimeSpan.Zero);
+        var value = new CachedResponse("Submit·提交", RequestHash.Compute("Submit", [1, 2]), [], expiresAt);
 
         var encoded = CachedResponseCodec.Encode(value);
         var decoded = CachedResponseCodec.TryDecode(encoded);
@@ -48,6 +49,7 @@ public sealed class RequestHashTests
         Assert.Equal(value.Method, decoded.Method);
         Assert.Equal(value.RequestHash, decoded.RequestHash);
         Assert.Empty(decoded.Response);
+        Assert.Equal(expiresAt, decoded.ExpiresAt);
         Assert.Null(CachedResponseCodec.TryDecode(encoded.AsSpan(0, encoded.Length - 1)));
         Assert.Null(CachedResponseCodec.TryDecode([]));
     }

@@ -12,7 +12,7 @@ public sealed class IdempotencyRecordStoreTests(PostgresFixture fixture) : Datab
     public async Task Stored_response_is_found_until_the_key_expires()
     {
         var key = NewId("key");
-        Assert.True(await Db.InTransactionAsync((c, t, ct) => IdempotencyRecordStore.InsertAsync(c, t, Record(key, T0), ct)));
+        Assert.True((await Db.InTransactionAsync((c, t, ct) => IdempotencyRecordStore.InsertAsync(c, t, Record(key, T0), ct))).Stored);
 
         var live = await Db.WithConnectionAsync((c, ct) => IdempotencyRecordStore.FindAsync(c, null, key, T0 + TimeSpan.FromHours(23), ct));
         var expired = await Db.WithConnectionAsync((c, ct) => IdempotencyRecordStore.FindAsync(c, null, key, T0 + TimeSpan.FromHours(24), ct));
@@ -33,8 +33,9 @@ public sealed class IdempotencyRecordStoreTests(PostgresFixture fixture) : Datab
         var overLive = await Db.InTransactionAsync((c, t, ct) => IdempotencyRecordStore.InsertAsync(c, t, Record(key, T0 + TimeSpan.FromHours(1), response: 2), ct));
         var overExpired = await Db.InTransactionAsync((c, t, ct) => IdempotencyRecordStore.InsertAsync(c, t, Record(key, T0 + TimeSpan.FromHours(25), response: 3), ct));
 
-        Assert.False(overLive);
-        Assert.True(overExpired);
+        Assert.False(overLive.Stored);
+        Assert.Equal([1], overLive.Holder!.Response);
+        Assert.True(overExpired.Stored);
         var found = await Db.WithConnectionAsync((c, ct) => IdempotencyRecordStore.FindAsync(c, null, key, T0 + TimeSpan.FromHours(26), ct));
         Assert.Equal([3], found!.Response);
     }
@@ -83,5 +84,54 @@ public sealed class IdempotencyRecordStoreTests(PostgresFixture fixture) : Datab
         var seen = await sameKey.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.NotNull(seen);
         Assert.True(other.Elapsed < TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task Expiry_is_judged_by_the_callers_clock_never_by_the_database_clock()
+    {
+        // One record long expired by the database's now(), one not due by it for years: only the given clock counts.
+        var past = new DateTimeOffset(2020, 1, 6, 8, 0, 0, TimeSpan.Zero);
+        var future = new DateTimeOffset(2040, 1, 6, 8, 0, 0, TimeSpan.Zero);
+        var pastKey = NewId("past");
+        var futureKey = NewId("future");
+        await Db.InTransactionAsync(async (c, t, ct) =>
+        {
+            await IdempotencyRecordStore.InsertAsync(c, t, Record(pastKey, past), ct);
+            await IdempotencyRecordStore.InsertAsync(c, t, Record(futureKey, future), ct);
+        });
+
+        var pastLive = await Db.WithConnectionAsync((c, ct) => IdempotencyRecordStore.FindAsync(c, null, pastKey, past + TimeSpan.FromHours(1), ct));
+        var futureGone = await Db.WithConnectionAsync((c, ct) => IdempotencyRecordStore.FindAsync(c, null, futureKey, future + TimeSpan.FromHours(24), ct));
+
+        Assert.NotNull(pastLive);
+        Assert.Null(futureGone);
+    }
+
+    [Fact]
+    public async Task Insert_that_lost_the_race_stores_nothing_and_names_the_record_that_holds_the_key()
+    {
+        var key = NewId("key");
+        await using var loserConn = await Db.DataSource.OpenConnectionAsync();
+        await using var loserTx = await loserConn.BeginTransactionAsync();
+        Assert.Null(await IdempotencyRecordStore.FindAsync(loserConn, loserTx, key, T0));
+
+        // The winner inserts between the loser's lookup and its insert, without the key lock, and commits while the loser waits on the row.
+        await using var winnerConn = await Db.DataSource.OpenConnectionAsync();
+        await using var winnerTx = await winnerConn.BeginTransactionAsync();
+        Assert.True((await IdempotencyRecordStore.InsertAsync(winnerConn, winnerTx, Record(key, T0, response: 1))).Stored);
+        var loserInsert = IdempotencyRecordStore.InsertAsync(loserConn, loserTx, Record(key, T0 + TimeSpan.FromSeconds(1), response: 2));
+        await Task.Delay(300);
+        Assert.False(loserInsert.IsCompleted, "the loser's insert waits for the winner's uncommitted row");
+        await winnerTx.CommitAsync();
+
+        var lost = await loserInsert.WaitAsync(TimeSpan.FromSeconds(10));
+        await loserTx.CommitAsync();
+
+        Assert.False(lost.Stored);
+        Assert.NotNull(lost.Holder);
+        Assert.Equal([1], lost.Holder.Response);
+        Assert.Equal(T0, lost.Holder.CreatedAt);
+        var stored = await Db.WithConnectionAsync((c, ct) => IdempotencyRecordStore.FindAsync(c, null, key, T0 + TimeSpan.FromHours(1), ct));
+        Assert.Equal([1], stored!.Response);
     }
 }

@@ -14,6 +14,13 @@ namespace Gateway.Node.Idempotency;
 /// request and the response commit in one PostgreSQL transaction; Redis only answers repeats
 /// faster. If Redis lost the key, the database still has it, so a retry never acts twice.
 /// </summary>
+/// <remarks>
+/// One clock: the record's expiry is stamped with the node's <see cref="Infrastructure.BusinessClock"/> and every lookup,
+/// in PostgreSQL and in the cache, is judged by that clock; the cache keeps a response only for the record's remaining life.
+/// Personal data: a key may be built from an identity number or a name, so logs and the IDEMPOTENCY_KEY_REUSED error show
+/// only <see cref="IdempotencyKeyHash"/> (SHA-256; logs its first 12 hex characters). Redis gets a keyed hash of the key and
+/// an encrypted response (<see cref="ResponseCipher"/>). PostgreSQL, the store of record, keeps key and response as they are.
+/// </remarks>
 public sealed class IdempotentCalls(
     NodeDatabase db,
     IIdempotencyCache cache,
@@ -23,7 +30,11 @@ public sealed class IdempotentCalls(
 {
     public const string HeaderName = "idempotency-key";
     public const string KeyReusedReason = "IDEMPOTENCY_KEY_REUSED";
+    /// <summary>ErrorInfo metadata entry with the SHA-256 hex of the reused key (never the key itself).</summary>
+    public const string KeyHashMetadata = "key_sha256";
     private const int MaxKeyLength = 200;
+    // A lost insert race is answered from the winner's record on the next attempt; a second loss is not expected.
+    private const int MaxAttempts = 2;
 
     public async Task<TResponse> RunAsync<TRequest, TResponse>(
         ServerCallContext context,
@@ -37,45 +48,70 @@ public sealed class IdempotentCalls(
         var hash = RequestHash.Compute(method, request.ToByteArray());
         var ct = context.CancellationToken;
 
-        var cached = await cache.GetAsync(key, ct);
+        var cached = await cache.GetAsync(key, clock.UtcNow, ct);
         if (cached is not null)
             return Replay<TResponse>(key, method, hash, cached.Method, cached.RequestHash, cached.Response);
 
-        var outcome = await db.InTransactionAsync(async (conn, tx, token) =>
+        for (var attempt = 1; ; attempt++)
         {
-            // Concurrent calls with one key queue here; the second finds the first's record.
-            await IdempotencyRecordStore.LockKeyAsync(conn, tx, key, token);
-            var existing = await IdempotencyRecordStore.FindAsync(conn, tx, key, token);
-            if (existing is not null)
-                return (existing.Method, existing.RequestHash, existing.Response, Replayed: true);
+            Outcome outcome;
+            try
+            {
+                outcome = await db.InTransactionAsync((conn, tx, token) => ActOnceAsync(conn, tx, key, method, hash, effect, token), ct);
+            }
+            catch (InsertRaceLostException lost) when (attempt < MaxAttempts)
+            {
+                // The effect rolled back with the transaction; the next attempt finds the winner's record and replays it.
+                logger.LogWarning("Idempotency key {KeyHash} was stored by another call during this one; its effect was rolled back",
+                    IdempotencyKeyHash.ForLog(key));
+                if (lost.Holder is null)
+                    continue;
+                outcome = new Outcome(lost.Holder, Replayed: true);
+            }
 
-            var result = await effect(conn, tx, token);
-            var bytes = result.ToByteArray();
-            var now = clock.UtcNow;
-            await IdempotencyRecordStore.InsertAsync(conn, tx,
-                new IdempotencyRecord(key, method, hash, bytes, now, now + options.Value.IdempotencyWindow), token);
-            return (method, hash, bytes, Replayed: false);
-        }, ct);
+            var record = outcome.Record;
+            await cache.SetAsync(key, new CachedResponse(record.Method, record.RequestHash, record.Response, record.ExpiresAt), clock.UtcNow, ct);
+            return outcome.Replayed
+                ? Replay<TResponse>(key, method, hash, record.Method, record.RequestHash, record.Response)
+                : Parse<TResponse>(record.Response);
+        }
+    }
 
-        await Remember(key, outcome.Item1, outcome.Item2, outcome.Item3, ct);
-        return outcome.Replayed
-            ? Replay<TResponse>(key, method, hash, outcome.Item1, outcome.Item2, outcome.Item3)
-            : Parse<TResponse>(outcome.Item3);
+    private async Task<Outcome> ActOnceAsync<TResponse>(
+        NpgsqlConnection conn, NpgsqlTransaction tx, string key, string method, byte[] hash,
+        Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<TResponse>> effect, CancellationToken ct)
+        where TResponse : IMessage<TResponse>
+    {
+        // Concurrent calls with one key queue here; the second finds the first's record.
+        await IdempotencyRecordStore.LockKeyAsync(conn, tx, key, ct);
+        // Read after the lock wait: lookup, stamp and the insert's "expired?" test all use this one instant.
+        var now = clock.UtcNow;
+        var existing = await IdempotencyRecordStore.FindAsync(conn, tx, key, now, ct);
+        if (existing is not null)
+            return new Outcome(existing, Replayed: true);
+
+        var result = await effect(conn, tx, ct);
+        var record = new IdempotencyRecord(key, method, hash, result.ToByteArray(), now, now + options.Value.IdempotencyWindow);
+        var insert = await IdempotencyRecordStore.InsertAsync(conn, tx, record, ct);
+        // Throwing rolls the effect back: committing it would act once more under a key whose record is another call's.
+        if (!insert.Stored)
+            throw new InsertRaceLostException(insert.Holder);
+        return new Outcome(record, Replayed: false);
     }
 
     private TResponse Replay<TResponse>(string key, string method, byte[] hash, string firstMethod, byte[] firstHash, byte[] firstResponse)
         where TResponse : IMessage<TResponse>, new()
     {
         if (firstMethod != method || !firstHash.AsSpan().SequenceEqual(hash))
+        {
+            var keyHash = IdempotencyKeyHash.Of(key);
             throw new RefusedException(KeyReusedReason,
-                $"Idempotency key '{key}' was already used for a different request; use a new key for a new request.",
-                new Dictionary<string, string> { ["key"] = key, ["first_method"] = firstMethod });
-        logger.LogDebug("Replayed the first response for idempotency key {Key}", key);
+                $"Idempotency key (SHA-256 {keyHash}) was already used for a different request; use a new key for a new request.",
+                new Dictionary<string, string> { [KeyHashMetadata] = keyHash, ["first_method"] = firstMethod });
+        }
+        logger.LogDebug("Replayed the first response for idempotency key {KeyHash}", IdempotencyKeyHash.ForLog(key));
         return Parse<TResponse>(firstResponse);
     }
-
-    private async Task Remember(string key, string method, byte[] hash, byte[] response, CancellationToken ct) =>
-        await cache.SetAsync(key, new CachedResponse(method, hash, response), options.Value.IdempotencyWindow, ct);
 
     private static TResponse Parse<TResponse>(byte[] bytes) where TResponse : IMessage<TResponse>, new()
     {
@@ -92,5 +128,14 @@ public sealed class IdempotentCalls(
         if (key.Length > MaxKeyLength)
             throw InvalidRequestException.Single(HeaderName, $"An idempotency key has at most {MaxKeyLength} characters.");
         return key;
+    }
+
+    private sealed record Outcome(IdempotencyRecord Record, bool Replayed);
+
+    /// <summary>The key's record was stored by another call between lookup and insert; thrown so the transaction rolls back.</summary>
+    private sealed class InsertRaceLostException(IdempotencyRecord? holder)
+        : Exception("Another call stored this idempotency key first.")
+    {
+        public IdempotencyRecord? Holder { get; } = holder;
     }
 }
