@@ -1,3 +1,4 @@
+using Gateway.Node.Application;
 using System.Collections.Concurrent;
 using System.Text;
 using Gateway.Contracts.Transfer.V1;
