@@ -31,6 +31,8 @@ public sealed class WorkItemGrpcService(
     /// First every pending item once, oldest first (a subscriber that just connected may have lost what it had);
     /// then, on each commit signal or poll, whatever is due: new items, and items sent more than the redelivery
     /// timeout ago and still unanswered. The table records each delivery, so the stream holds no set of ids.
+    /// Several open streams share the due items (each claim goes to one of them); each new one still starts
+    /// with everything pending.
     /// </summary>
     public override async Task SubscribeWorkItems(SubscribeWorkItemsRequest request, IServerStreamWriter<WorkItem> responseStream, ServerCallContext context)
     {
