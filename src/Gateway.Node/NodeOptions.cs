@@ -20,6 +20,15 @@ public sealed class NodeOptions
     /// <summary>Fallback poll of the outbox when no commit signalled it.</summary>
     public TimeSpan OutboxPollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// How long a work item sent to the province system may stay unanswered before it is sent again on an open
+    /// stream (setting "Gateway:WorkItemRedeliveryTimeout"). A new subscription always gets every unanswered item
+    /// at once; this covers an item lost on a stream that stays open. The province system answers a repeated item
+    /// with its first answer, so a short timeout costs only traffic; it should exceed the time the province takes
+    /// to answer, clerk decisions included. Default 5 minutes; values below one second count as one second.
+    /// </summary>
+    public TimeSpan WorkItemRedeliveryTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Largest number of envelopes applied in one database transaction.</summary>
     public int InboxBatchSize { get; set; } = 200;
 
