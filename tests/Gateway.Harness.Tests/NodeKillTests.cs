@@ -1,3 +1,4 @@
+using Grpc.Core;
 using Gateway.Contracts.Transfer.V1;
 using Gateway.Node.Transfers;
 using Gateway.ProvinceSimulator;
@@ -64,7 +65,7 @@ public sealed class NodeKillTests(ProcessClusterFixture fx)
     }
 
     [Fact]
-    public async Task Second_answer_to_an_answered_credit_item_changes_nothing()
+    public async Task Second_different_answer_to_an_answered_credit_item_is_a_conflict_recorded_and_held()
     {
         // A province system that restarted and lost its memory answers again, under a new key, with another amount.
         var person = fx.Driver.PickPerson(Origin, EnrolmentState.Suspended);
@@ -73,16 +74,20 @@ public sealed class NodeKillTests(ProcessClusterFixture fx)
         var itemId = TransferSteps.ItemId(destination.TransferId, Steps.Credit);
 
         var client = new WorkItemService.WorkItemServiceClient(fx.Cluster[Destination].Channel);
-        var again = await client.AnswerWorkItemAsync(new AnswerWorkItemRequest
+        var conflict = await Assert.ThrowsAsync<RpcException>(() => client.AnswerWorkItemAsync(new AnswerWorkItemRequest
         {
             ItemId = itemId,
             CreditBalance = new CreditBalanceAnswer { CreditedAmountFen = destination.CreditedAmountFen + 100 },
-        }, TransferDriver.Key());
+        }, TransferDriver.Key()).ResponseAsync);
 
-        Assert.True(again.AlreadyAnswered);
+        Assert.Equal(StatusCode.FailedPrecondition, conflict.StatusCode);
+        Assert.Equal("WORK_ITEM_ANSWER_CONFLICT", conflict.GetRpcStatus()!.GetDetail<Google.Rpc.ErrorInfo>()!.Reason);
         var after = await fx.Driver.Client(Destination).GetTransferAsync(new GetTransferRequest { TransferId = destination.TransferId });
         Assert.Equal(destination.CreditedAmountFen, after.CreditedAmountFen);
         Assert.Equal(TransferState.Completed, after.State);
+        Assert.True(after.Held);
+        Assert.StartsWith("WORK_ITEM_ANSWER_CONFLICT", after.HoldReason);
+        Assert.Equal(1, await fx.Db(Destination).CountAsync("SELECT count(*) FROM work_item_answer_conflicts WHERE item_id = @id", ("id", itemId)));
         Assert.Equal(1, await fx.Db(Destination).CountAsync(
             "SELECT count(*) FROM outbox WHERE correlation_id = @id AND message_type = 'TransferCompleted'", ("id", destination.TransferId)));
     }
