@@ -96,6 +96,55 @@ public sealed class PoisonMessageTests(ProcessClusterFixture fx)
         Assert.Equal(TransferState.Completed, destination.State);
     }
 
+    [Theory]
+    [InlineData("null")]
+    [InlineData("empty")]
+    [InlineData("truncated")]
+    [InlineData("oversized")]
+    public async Task Unreadable_record_is_dead_lettered_with_its_reason_and_the_partition_moves_on(string shape)
+    {
+        var kafka = new KafkaProbe(fx.Cluster.Broker.BootstrapServers);
+        var db = fx.Db(Destination);
+        var marker = Guid.NewGuid().ToString("N");
+        var whole = new Envelope
+        {
+            MessageId = $"{Origin}:unreadable:{marker}",
+            MessageType = nameof(ContactLetterSent),
+            SenderProvince = Origin,
+            ReceiverProvince = Destination,
+            CorrelationId = marker,
+            SentAt = Timestamp.FromDateTime(DateTime.UtcNow),
+            SchemaVersion = "1.0",
+            Payload = ByteString.CopyFrom(new byte[shape == "oversized" ? 940_000 : 64]),
+            Attempt = 1,
+        }.ToByteArray();
+        byte[]? value = shape switch
+        {
+            "null" => null,
+            "empty" => [],
+            "truncated" => whole[..(whole.Length / 2)],
+            _ => whole,
+        };
+        var key = $"unreadable-{marker}";
+        var deadBefore = await db.CountAsync("SELECT count(*) FROM dead_letters");
+
+        await kafka.ProduceAsync(TopicNames.Inbox(Destination), key, value!);
+
+        string? reason = null;
+        await NodeDb.WaitUntilAsync(async () =>
+            (reason = (string?)await db.ScalarAsync("SELECT reason FROM dead_letters WHERE message_key = @k", ("k", key))) is not null,
+            Timeout, $"a dead_letters row for the {shape} record");
+        Assert.Contains(shape switch { "null" => "null", "empty" => "empty", "oversized" => "bytes", _ => "envelope" }, reason);
+        Assert.Equal(deadBefore + 1, await db.CountAsync("SELECT count(*) FROM dead_letters"));
+        var health = new Grpc.Health.V1.Health.HealthClient(fx.Cluster[Destination].Channel);
+        Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest())).Status);
+
+        // The partition moved on: a transfer through the same inbox completes.
+        var person = fx.Driver.PickPerson(Origin, EnrolmentState.Suspended);
+        var (destination, _) = await fx.Driver.RunAsync(Origin, Destination, person, Today, Timeout);
+        Assert.Equal(TransferState.Completed, destination.State);
+    }
+
     private static async Task<string> DeadLetterReasonAsync(NodeDb db, byte[] payload)
     {
         string? reason = null;

@@ -39,7 +39,7 @@ public sealed class InboxProcessor(
     ILogger<InboxProcessor> logger) : BackgroundService
 {
     /// <summary>Largest record read as an envelope; anything bigger cannot have come from a node (see <see cref="Outbound.MaxEnvelopeBytes"/>).</summary>
-    public const int MaxRecordBytes = 1024 * 1024;
+    public const int MaxRecordBytes = Outbound.MaxEnvelopeBytes + 4096;
 
     private readonly Polly.ResiliencePipeline _commit = KafkaResilience.CommitPipeline();
 

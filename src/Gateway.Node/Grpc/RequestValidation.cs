@@ -78,7 +78,7 @@ public static class RequestValidation
         var a = r.Application!;
         var submittedOn = string.IsNullOrEmpty(a.SubmittedOn) ? acceptedOn : v.Date("application.submitted_on", a.SubmittedOn, acceptedOn);
         var applicationNumber = string.IsNullOrEmpty(a.Number) && r.DestinationAgency!.Admdvs is { Length: 6 } adm && new DivisionCode(adm).Check() is null
-            ? DocumentNumber.Create(new DivisionCode(adm), submittedOn.Year, 1) // the node numbers it
+            ? DocumentNumber.Create(new DivisionCode(adm), (submittedOn == default ? acceptedOn : submittedOn).Year, 1) // the node numbers it
             : new DocumentNumber(a.Number ?? "");
         var application = new TransferApplication(applicationNumber, submittedOn, ToDomain(a.Person, v, "application.person", acceptedOn),
             (InsuranceType)a.Insutype, ToDomain(a.OriginAgency), a.Applicant is null ? null

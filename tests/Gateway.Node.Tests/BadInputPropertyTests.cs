@@ -1,0 +1,245 @@
+using CsCheck;
+using Gateway.Contracts.Transfer.V1;
+using Gateway.Harness;
+using Gateway.ProvinceSimulator;
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+using Google.Rpc;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Npgsql;
+
+namespace Gateway.Node.Tests;
+
+/// <summary>Two quiet nodes with no province systems, so that any row that changes was changed by the call under test.</summary>
+public sealed class QuietClusterFixture : IAsyncLifetime
+{
+    public GatewayCluster Cluster { get; private set; } = null!;
+    public TransferDriver Driver { get; private set; } = null!;
+    public Certificate Certificate { get; private set; } = null!;
+    public SubmitApplicationRequest Application { get; private set; } = null!;
+    public string TransferId { get; private set; } = "";
+    public string PendingItemId { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        Cluster = await GatewayCluster.StartAsync(new ClusterOptions { Provinces = ["15", "51"], StartSimulators = false, PeoplePerProvince = 10 });
+        Driver = new TransferDriver(Cluster);
+        // Valid requests the properties mutate: a certificate for a second person, an application on it, and a
+        // transfer whose origin check waits unanswered.
+        var first = Driver.PickPerson("15", EnrolmentState.Suspended);
+        var second = Driver.PickPerson("15", EnrolmentState.Suspended);
+        var issued = await Driver.IssueCertificateAsync("15", first, TransferDriver.Today);
+        TransferId = (await Driver.SubmitAsync("51", issued, TransferDriver.Today)).TransferId;
+        PendingItemId = $"{TransferId}:check-origin";
+        Certificate = new ProvinceDocuments(Cluster["15"].Registry.Profile).BuildCertificate(second, null, TransferDriver.Today);
+        Application = Driver.BuildApplication("51", await Driver.IssueCertificateAsync("15", second, TransferDriver.Today), TransferDriver.Today);
+        await WaitQuietAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Cluster is not null) await Cluster.DisposeAsync();
+    }
+
+    /// <summary>Rows of both nodes that any effect would touch, as one comparable value.</summary>
+    public async Task<string> FingerprintAsync()
+    {
+        var parts = new List<string>();
+        foreach (var province in new[] { "15", "51" })
+        {
+            await using var conn = new NpgsqlConnection(Cluster[province].ConnectionString);
+            await conn.OpenAsync();
+            await using var cmd = new NpgsqlCommand("""
+                SELECT concat_ws('/', (SELECT count(*) FROM transfers), (SELECT coalesce(sum(version), 0) FROM transfers),
+                    (SELECT count(*) FROM certificates), (SELECT count(*) FROM certificates WHERE status = 'live'),
+                    (SELECT coalesce(sum(last_no), 0) FROM certificate_sequences), (SELECT count(*) FROM outbox),
+                    (SELECT count(*) FROM work_items), (SELECT count(*) FROM work_items WHERE status <> 'pending'),
+                    (SELECT count(*) FROM idempotency_keys), (SELECT count(*) FROM dead_letters), (SELECT count(*) FROM transfer_timeline))
+                """, conn);
+            parts.Add($"{province}:{await cmd.ExecuteScalarAsync()}");
+        }
+        return string.Join(" ", parts);
+    }
+
+    private async Task WaitQuietAsync()
+    {
+        // The letter, the origin's check item and the receipts settle within a few seconds; then nothing moves.
+        await using (var conn = new NpgsqlConnection(Cluster["15"].ConnectionString))
+        {
+            await conn.OpenAsync();
+            for (var i = 0; i < 600; i++)
+            {
+                await using var cmd = new NpgsqlCommand("SELECT count(*) FROM work_items WHERE item_id = @id", conn);
+                cmd.Parameters.AddWithValue("id", PendingItemId);
+                if ((long)(await cmd.ExecuteScalarAsync())! == 1) break;
+                await Task.Delay(100);
+            }
+        }
+        var last = "";
+        for (var stable = 0; stable < 10;)
+        {
+            await Task.Delay(200);
+            var now = await FingerprintAsync();
+            stable = now == last ? stable + 1 : 0;
+            last = now;
+        }
+    }
+}
+
+/// <summary>
+/// Generated bad input for every mutating call (DESIGN: trust nothing at a boundary). Each case starts from a valid
+/// request and breaks it in one to three ways that make it invalid whatever else it holds; the node must answer with
+/// a clear status (never OK, INTERNAL or UNKNOWN), change no row in either node, and stay healthy.
+/// </summary>
+public sealed class BadInputPropertyTests(QuietClusterFixture fx) : IClassFixture<QuietClusterFixture>
+{
+    private static readonly StatusCode[] Clear = [StatusCode.InvalidArgument, StatusCode.FailedPrecondition, StatusCode.NotFound, StatusCode.ResourceExhausted];
+
+    [Fact]
+    public Task IssueCertificate_refuses_generated_bad_input_clearly_and_changes_nothing() =>
+        RunAsync(new IssueCertificateRequest { Certificate = fx.Certificate }, 700,
+            (request, key) => fx.Driver.Client("15").IssueCertificateAsync(request, key).ResponseAsync);
+
+    [Fact]
+    public Task SubmitApplication_refuses_generated_bad_input_clearly_and_changes_nothing() =>
+        RunAsync(fx.Application, 900, (request, key) => fx.Driver.Client("51").SubmitApplicationAsync(request, key).ResponseAsync);
+
+    [Fact]
+    public Task WithdrawTransfer_refuses_generated_bad_input_clearly_and_changes_nothing() =>
+        RunAsync(new WithdrawTransferRequest { TransferId = fx.TransferId, Reason = "the person changed their mind" }, 400,
+            (request, key) => fx.Driver.Client("51").WithdrawTransferAsync(request, key).ResponseAsync,
+            extra: [Gen.Const<Func<WithdrawTransferRequest, string>>(r => { r.TransferId = $"51T{Guid.NewGuid():N}"; return "transfer_id: unknown"; })]);
+
+    [Fact]
+    public Task AnswerWorkItem_refuses_generated_bad_input_clearly_and_changes_nothing() =>
+        RunAsync(new AnswerWorkItemRequest { ItemId = fx.PendingItemId, OriginEnrolment = new OriginEnrolmentAnswer { Status = EnrolmentStatus.Suspended, Remarks = "checked" } }, 500,
+            (request, key) => new WorkItemService.WorkItemServiceClient(fx.Cluster["15"].Channel).AnswerWorkItemAsync(request, key).ResponseAsync,
+            extra:
+            [
+                Gen.Const<Func<AnswerWorkItemRequest, string>>(r => { r.CreditBalance = new CreditBalanceAnswer { CreditedAmountFen = 1 }; return "answer: wrong kind"; }),
+                Gen.Const<Func<AnswerWorkItemRequest, string>>(r => { r.ItemId = $"{fx.TransferId}:no-such-step"; return "item_id: unknown"; }),
+                Gen.Int[5, 1000].Select<int, Func<AnswerWorkItemRequest, string>>(v => r => { r.OriginEnrolment = new OriginEnrolmentAnswer { Status = (EnrolmentStatus)v }; return $"status: {v}"; }),
+            ]);
+
+    private async Task RunAsync<T>(T valid, int cases, Func<T, Metadata, Task> call, Gen<Func<T, string>>[]? extra = null)
+        where T : class, IMessage<T>
+    {
+        var before = await fx.FingerprintAsync();
+        var fieldCount = Fields(valid.Clone()).Count;
+        var breakField = Gen.Select(Gen.Int[0, fieldCount - 1], Gen.Int[0, 9], Gen.Int[0, 1_000_000])
+            .Select<(int, int, int), Func<T, string>>(t => request => Break(FieldsOf(request)[t.Item1], t.Item2, t.Item3));
+        var oneBreak = extra is { Length: > 0 } ? Gen.Frequency((4, breakField), (1, Gen.OneOf(extra))) : breakField;
+        var gen = Gen.Select(oneBreak.Array[1, 3], Gen.Int[0, 19]);
+        var count = 0;
+
+        await gen.SampleAsync(async (breaks, keyChoice) =>
+        {
+            var request = valid.Clone();
+            _fields = (request, Fields(request)); // taken once: a break that clears a message must not shift the others
+            var what = string.Join("; ", breaks.Select(b => b(request)));
+            var key = keyChoice == 0 ? TransferDriver.Key(new string('k', 201)) : TransferDriver.Key();
+            var ex = await Assert.ThrowsAsync<RpcException>(() => call(request, key));
+            Assert.True(Clear.Contains(ex.StatusCode), $"{what}: {ex.StatusCode} {ex.Status.Detail}");
+            if (ex.StatusCode == StatusCode.InvalidArgument)
+                Assert.NotEmpty(ex.GetRpcStatus()?.GetDetail<BadRequest>()?.FieldViolations ?? []);
+            Assert.True(ex.Status.Detail.Length < 4_000, $"{what}: the message echoes its input ({ex.Status.Detail.Length} chars)");
+            Assert.Equal(before, await fx.FingerprintAsync());
+            if (++count % 100 == 0) await AssertServingAsync();
+        }, iter: cases, threads: 1);
+        await AssertServingAsync();
+    }
+
+    private async Task AssertServingAsync()
+    {
+        foreach (var province in new[] { "15", "51" })
+        {
+            var reply = await new Health.HealthClient(fx.Cluster[province].Channel).CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(10));
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, reply.Status);
+        }
+    }
+
+    private sealed record FieldRef(IMessage Owner, FieldDescriptor Field, string Path);
+
+    private (IMessage Request, List<FieldRef> Fields) _fields;
+
+    private List<FieldRef> FieldsOf(IMessage request) => ReferenceEquals(_fields.Request, request) ? _fields.Fields : Fields(request);
+
+    /// <summary>Every scalar, enum and required message field of a request, in a stable order.</summary>
+    private static List<FieldRef> Fields(IMessage message, string prefix = "")
+    {
+        var list = new List<FieldRef>();
+        foreach (var field in message.Descriptor.Fields.InFieldNumberOrder())
+        {
+            var path = prefix + field.Name;
+            if (field.IsRepeated)
+            {
+                if (field.FieldType == FieldType.Message && field.Accessor.GetValue(message) is System.Collections.IList { Count: > 0 } items)
+                    list.AddRange(Fields((IMessage)items[0]!, $"{path}[0]."));
+                continue;
+            }
+            if (field.FieldType == FieldType.Message)
+            {
+                if (field.Accessor.GetValue(message) is IMessage child)
+                {
+                    if (field.Name != "applicant") list.Add(new FieldRef(message, field, path)); // applicant is optional
+                    list.AddRange(Fields(child, path + "."));
+                }
+                continue;
+            }
+            if (field.FieldType is FieldType.String or FieldType.Int64 or FieldType.Int32 or FieldType.Enum)
+                list.Add(new FieldRef(message, field, path));
+        }
+        return list;
+    }
+
+    private static readonly string[] Hostile = ["\0", "\u001b", "\r\n", "\u202e", "\u200b", "\ufeff", "\u0007", "\u2028"];
+
+    /// <summary>Makes one field invalid whatever the rest of the request holds; returns what it did.</summary>
+    private static string Break(FieldRef f, int how, int n)
+    {
+        var accessor = f.Field.Accessor;
+        switch (f.Field.FieldType)
+        {
+            case FieldType.String:
+            {
+                var current = (string)accessor.GetValue(f.Owner);
+                if (how < 4)
+                {
+                    var bad = Hostile[n % Hostile.Length];
+                    var at = current.Length == 0 ? 0 : n % (current.Length + 1);
+                    accessor.SetValue(f.Owner, current.Insert(at, bad));
+                    return $"{f.Path}: U+{(int)bad[0]:X4} at {at}";
+                }
+                if (how < 7 || !(f.Field.Name.EndsWith("_on") || f.Field.Name is "enrolled_from" or "enrolled_to" or "from" or "to" or "brdy"))
+                {
+                    accessor.SetValue(f.Owner, new string('长', 600 + n % 70_000));
+                    return $"{f.Path}: {600 + n % 70_000} characters";
+                }
+                var month = f.Field.Name is "enrolled_from" or "enrolled_to" or "from" or "to";
+                string[] dates = month ? ["2024-13", "abcd-01", "9999-12", "0001-01", "2024-00"] : ["2026-02-30", "31/12/2025", "9999-12-31", "0001-01-01", "yesterday"];
+                var value = dates[n % dates.Length];
+                accessor.SetValue(f.Owner, value);
+                return $"{f.Path}: '{value}'";
+            }
+            case FieldType.Int64:
+                if (f.Field.Name == "page_size") goto default;
+                var big = how < 5 ? -1L - n : long.MaxValue - n;
+                accessor.SetValue(f.Owner, big);
+                return $"{f.Path}: {big}";
+            case FieldType.Int32:
+                var months = how < 5 ? -1 - n : int.MaxValue - n;
+                accessor.SetValue(f.Owner, months);
+                return $"{f.Path}: {months}";
+            case FieldType.Enum:
+                var code = 7_000 + n % 1_000;
+                accessor.SetValue(f.Owner, code);
+                return $"{f.Path}: enum {code}";
+            case FieldType.Message:
+                accessor.Clear(f.Owner);
+                return $"{f.Path}: absent";
+            default:
+                return $"{f.Path}: untouched";
+        }
+    }
+}
