@@ -14,11 +14,4 @@ public static class WorkItemAnswerConflicts
             .With("answer", NpgsqlDbType.Bytea, answer);
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
-
-    public static async Task<long> CountAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string itemId, CancellationToken ct)
-    {
-        await using var cmd = SqlHelpers.Command(conn, tx, "SELECT count(*) FROM work_item_answer_conflicts WHERE item_id = @id")
-            .With("id", NpgsqlDbType.Text, itemId);
-        return (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
-    }
 }

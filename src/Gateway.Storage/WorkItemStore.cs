@@ -41,27 +41,6 @@ public static class WorkItemStore
         return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
     }
 
-    /// <summary>Pending items, oldest first, each counted as delivered once more.</summary>
-    public static async Task<IReadOnlyList<WorkItemState>> ListPendingAsync(
-        NpgsqlConnection conn, NpgsqlTransaction? tx, int max, CancellationToken ct = default)
-    {
-        await using var cmd = SqlHelpers.Command(conn, tx, $"""
-            WITH next AS (
-                SELECT item_id FROM work_items WHERE status = 'pending'
-                ORDER BY created_at, item_id
-                LIMIT @max)
-            UPDATE work_items w SET delivery_count = w.delivery_count + 1
-            FROM next WHERE w.item_id = next.item_id
-            RETURNING {string.Join(", ", Columns.Split(", ").Select(c => "w." + c))}
-            """)
-            .With("max", NpgsqlDbType.Integer, max);
-        var rows = await cmd.ReadAllAsync(Map, ct).ConfigureAwait(false);
-        return rows.OrderBy(r => r.Item.CreatedAt).ThenBy(r => r.Item.ItemId, StringComparer.Ordinal).ToList();
-    }
-
-    public static Task<IReadOnlyList<WorkItemState>> ListPendingAsync(NodeDatabase db, int max, CancellationToken ct = default) =>
-        db.InTransactionAsync((conn, tx, token) => ListPendingAsync(conn, tx, max, token), ct);
-
     public static async Task<WorkItemState?> GetAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string itemId, CancellationToken ct = default)
     {
         await using var cmd = SqlHelpers.Command(conn, tx, $"SELECT {Columns} FROM work_items WHERE item_id = @item_id")
