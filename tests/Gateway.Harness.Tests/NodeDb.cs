@@ -28,6 +28,16 @@ public sealed class NodeDb(string connectionString)
         return rows;
     }
 
+    /// <summary>The reason of the dead_letters row holding exactly <paramref name="payload"/>, once the inbox wrote it.</summary>
+    public async Task<string> DeadLetterReasonAsync(byte[] payload, TimeSpan timeout)
+    {
+        string? reason = null;
+        await WaitUntilAsync(async () =>
+            (reason = (string?)await ScalarAsync("SELECT reason FROM dead_letters WHERE payload = @p", ("p", payload))) is not null,
+            timeout, "a dead_letters row for the record");
+        return reason!;
+    }
+
     /// <summary>Polls <paramref name="probe"/> until it holds; the failure message names what was awaited.</summary>
     public static async Task WaitUntilAsync(Func<Task<bool>> probe, TimeSpan timeout, string what)
     {

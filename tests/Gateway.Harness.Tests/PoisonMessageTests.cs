@@ -145,12 +145,5 @@ public sealed class PoisonMessageTests(ProcessClusterFixture fx)
         Assert.Equal(TransferState.Completed, destination.State);
     }
 
-    private static async Task<string> DeadLetterReasonAsync(NodeDb db, byte[] payload)
-    {
-        string? reason = null;
-        await NodeDb.WaitUntilAsync(async () =>
-            (reason = (string?)await db.ScalarAsync("SELECT reason FROM dead_letters WHERE payload = @p", ("p", payload))) is not null,
-            Timeout, "a dead_letters row for the poison record");
-        return reason!;
-    }
+    private static Task<string> DeadLetterReasonAsync(NodeDb db, byte[] payload) => db.DeadLetterReasonAsync(payload, Timeout);
 }

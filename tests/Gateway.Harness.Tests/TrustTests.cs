@@ -268,14 +268,7 @@ public sealed class TrustTests(ProcessClusterFixture fx)
     private static async Task<string> OutboxStatusAsync(NodeDb db, string messageId) =>
         (string)(await db.ScalarAsync("SELECT status FROM outbox WHERE message_id = @id", ("id", messageId)))!;
 
-    private static async Task<string> DeadLetterReasonAsync(NodeDb db, byte[] payload)
-    {
-        string? reason = null;
-        await NodeDb.WaitUntilAsync(async () =>
-            (reason = (string?)await db.ScalarAsync("SELECT reason FROM dead_letters WHERE payload = @p", ("p", payload))) is not null,
-            Timeout, "a dead_letters row for the forged envelope");
-        return reason!;
-    }
+    private static Task<string> DeadLetterReasonAsync(NodeDb db, byte[] payload) => db.DeadLetterReasonAsync(payload, Timeout);
 
     private static string Iso(DateOnly d) => d.ToString("yyyy-MM-dd");
 }
