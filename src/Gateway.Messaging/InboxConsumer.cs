@@ -105,6 +105,30 @@ public sealed class InboxConsumer : IDisposable
     }
 
     /// <summary>
+    /// Stores, per partition, the offset after the highest processed record, for the consumer's background commit
+    /// (auto.commit.interval.ms). Call only once the records' effects are durable; cheap and never blocks on the
+    /// broker. A commit lost in a crash or a rebalance only means a redelivery, which the caller must absorb.
+    /// </summary>
+    public void StoreOffsets(IEnumerable<ConsumeResult<string, byte[]>> processed)
+    {
+        ArgumentNullException.ThrowIfNull(processed);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var owned = Owned();
+        foreach (var partition in processed.GroupBy(r => r.TopicPartition).Where(g => owned.Contains(g.Key)))
+        {
+            try
+            {
+                _consumer.StoreOffset(new TopicPartitionOffset(partition.Key, new Offset(partition.Max(r => r.Offset.Value) + 1)));
+            }
+            catch (KafkaException ex) when (ex.Error.Code is ErrorCode.Local_State or ErrorCode.Local_UnknownPartition)
+            {
+                // The partition went away in a rebalance; its new owner reads from the last commit.
+                _logger.LogWarning("Offset of {Partition} not stored: {Reason}", partition.Key, ex.Error.Reason);
+            }
+        }
+    }
+
+    /// <summary>
     /// Seeks back to the first of these records in each partition, so they are consumed again
     /// (for a batch whose database transaction failed).
     /// </summary>

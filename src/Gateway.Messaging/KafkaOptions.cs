@@ -54,18 +54,25 @@ public sealed class KafkaOptions
         return new ProducerConfig(Finish(settings));
     }
 
-    /// <summary>Group consumer that never commits or stores offsets by itself: the caller commits after its database does.</summary>
+    /// <summary>
+    /// Group consumer that never stores offsets by itself: the caller stores them after its database committed
+    /// (<see cref="InboxConsumer.StoreOffsets"/>) or commits them explicitly. Stored offsets are committed in the
+    /// background, batched, so the inbox never waits on the broker for a commit.
+    /// </summary>
     public ConsumerConfig CreateConsumerConfig(string groupId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(groupId);
         var settings = Common();
         settings["group.id"] = groupId;
-        settings["enable.auto.commit"] = "false";
+        // Background commits of explicitly stored offsets only: nothing counts as processed until the caller says so.
+        settings["enable.auto.commit"] = "true";
+        settings["auto.commit.interval.ms"] = EmbeddedBroker ? "200" : "1000";
         settings["enable.auto.offset.store"] = "false";
         settings["auto.offset.reset"] = "earliest"; // a new group must not skip envelopes already waiting
+        // A real broker answers an idle fetch as soon as data arrives, so a longer wait only saves idle requests.
+        settings["fetch.wait.max.ms"] = EmbeddedBroker ? "5" : "100";
         if (EmbeddedBroker)
         {
-            settings["fetch.wait.max.ms"] = "5";
             // The mock holds every rebalance round open for session.timeout.ms - 1 s, even when the
             // last member left cleanly, so a restarted node waits that long for its partitions.
             settings["session.timeout.ms"] = "4000";

@@ -30,6 +30,7 @@ public static class NodeApplication
         {
             o.Interceptors.Add<ErrorInterceptor>();
             o.Interceptors.Add<RequestBoundsInterceptor>(); // inside ErrorInterceptor, before every handler
+            o.Interceptors.Add<OutboxHandOffInterceptor>(); // innermost: sees exactly what the call committed
             o.MaxReceiveMessageSize = RequestBounds.MaxMessageBytes; // larger bodies: RESOURCE_EXHAUSTED, never decoded
         });
         builder.Services.AddGrpcReflection();
@@ -117,6 +118,7 @@ public static class NodeApplication
         services.AddSingleton<BusinessClock>();
         services.AddSingleton<ReferenceData>();
         services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<OutboxHandOff>();
         services.AddSingleton<WorkItemSignal>();
 
         var connectionString = config.GetConnectionString("Node")

@@ -56,10 +56,14 @@ public sealed class NodeDatabase : IAsyncDisposable
     {
         return await Pipeline.ExecuteAsync(async token =>
         {
+            // Each attempt starts with an empty capture: rows of a rolled-back attempt are never handed on.
+            var capture = OutboxCapture.Current;
+            capture?.BeginAttempt();
             await using var conn = await DataSource.OpenConnectionAsync(token).ConfigureAwait(false);
             await using var tx = await conn.BeginTransactionAsync(isolation, token).ConfigureAwait(false);
             var result = await work(conn, tx, token).ConfigureAwait(false);
             await tx.CommitAsync(token).ConfigureAwait(false);
+            capture?.CommitAttempt();
             return result;
         }, ct).ConfigureAwait(false);
     }

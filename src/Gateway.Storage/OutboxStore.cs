@@ -34,16 +34,24 @@ public sealed class OutboxStore
     public static Task<bool> EnqueueAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, OutboxMessage message, CancellationToken ct = default) =>
         EnqueueAsync(conn, tx, message, null, ct);
 
+    /// <summary>
+    /// How long a row written under an <see cref="OutboxCapture"/> waits before the relay may send it: the committing
+    /// path hands it to the producer at once, and the relay is the fallback for rows a crash left behind.
+    /// </summary>
+    public static readonly TimeSpan HandOffLease = TimeSpan.FromSeconds(10);
+
     /// <param name="now">Creation time; null takes the transaction's clock.</param>
     public static async Task<bool> EnqueueAsync(
         NpgsqlConnection conn, NpgsqlTransaction? tx, OutboxMessage message, DateTimeOffset? now, CancellationToken ct = default)
     {
+        var capture = OutboxCapture.Current;
         await using var cmd = SqlHelpers.Command(conn, tx, """
             INSERT INTO outbox (message_id, message_type, receiver, topic, message_key, payload, correlation_id,
                                 needs_receipt, status, attempts, next_attempt_at, created_at)
             VALUES (@message_id, @message_type, @receiver, @topic, @key, @payload, @correlation_id,
-                    @needs_receipt, 'pending', 0, coalesce(@now, now()), coalesce(@now, now()))
+                    @needs_receipt, 'pending', 0, coalesce(@now, now()) + @hand_off, coalesce(@now, now()))
             ON CONFLICT (message_id) DO NOTHING
+            RETURNING id, next_attempt_at, created_at
             """)
             .With("message_id", NpgsqlDbType.Text, message.MessageId)
             .With("message_type", NpgsqlDbType.Text, message.MessageType)
@@ -53,8 +61,14 @@ public sealed class OutboxStore
             .With("payload", NpgsqlDbType.Bytea, message.Payload)
             .With("correlation_id", NpgsqlDbType.Text, message.CorrelationId)
             .With("needs_receipt", NpgsqlDbType.Boolean, message.NeedsReceipt)
-            .With("now", NpgsqlDbType.TimestampTz, now?.ToUniversalTime());
-        return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
+            .With("now", NpgsqlDbType.TimestampTz, now?.ToUniversalTime())
+            .With("hand_off", NpgsqlDbType.Interval, capture is null ? TimeSpan.Zero : HandOffLease);
+        var inserted = await cmd.ReadAllAsync(r => (Id: r.GetInt64(0), Due: r.Time(1), Created: r.Time(2)), ct).ConfigureAwait(false);
+        if (inserted.Count == 0) return false;
+        capture?.Add(new OutboxRow(inserted[0].Id, message.MessageId, message.MessageType, message.Receiver, message.Topic, message.Key,
+            message.Payload, message.CorrelationId, message.NeedsReceipt, OutboxStatus.Pending, 0, inserted[0].Due, inserted[0].Created,
+            null, null, null));
+        return true;
     }
 
     /// <summary>
@@ -85,9 +99,16 @@ public sealed class OutboxStore
         return rows;
     }
 
-    /// <summary>Claims in its own short transaction (the lease must commit before publishing).</summary>
+    /// <summary>
+    /// Claims in its own short transaction (the lease must commit before publishing), not durably: a lease lost
+    /// in a crash only lets a row be claimed and sent again, which the receiver dedupes.
+    /// </summary>
     public Task<IReadOnlyList<OutboxRow>> ClaimDueAsync(NodeDatabase db, int max, DateTimeOffset now, CancellationToken ct = default) =>
-        db.InTransactionAsync((conn, tx, token) => ClaimDueAsync(conn, tx, max, now, token), ct);
+        db.InTransactionAsync(async (conn, tx, token) =>
+        {
+            await RelaxCommitAsync(conn, tx, token).ConfigureAwait(false);
+            return await ClaimDueAsync(conn, tx, max, now, token).ConfigureAwait(false);
+        }, ct);
 
     /// <summary>
     /// Records a successful send: one more attempt, then either awaiting a receipt (next send after the backoff)
@@ -120,8 +141,24 @@ public sealed class OutboxStore
         return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Records sends in their own short transaction with <c>synchronous_commit</c> off: this is relay bookkeeping,
+    /// and losing it in a crash only means the row is sent again after its wait, which the receiver dedupes.
+    /// The envelope itself and every state change were committed durably before.
+    /// </summary>
     public Task<int> MarkPublishedAsync(NodeDatabase db, IReadOnlyCollection<OutboxRow> rows, DateTimeOffset now, CancellationToken ct = default) =>
-        db.InTransactionAsync((conn, tx, token) => MarkPublishedAsync(conn, tx, rows, now, token), ct);
+        db.InTransactionAsync(async (conn, tx, token) =>
+        {
+            await RelaxCommitAsync(conn, tx, token).ConfigureAwait(false);
+            return await MarkPublishedAsync(conn, tx, rows, now, token).ConfigureAwait(false);
+        }, ct);
+
+    /// <summary>This transaction's commit does not wait for the WAL flush (only for re-derivable bookkeeping).</summary>
+    private static async Task RelaxCommitAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)
+    {
+        await using var cmd = SqlHelpers.Command(conn, tx, "SET LOCAL synchronous_commit TO OFF");
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
 
     /// <summary>Records a failed send: it counts against the budget and the row waits for its backoff.</summary>
     public async Task<int> MarkPublishFailedAsync(
@@ -149,8 +186,13 @@ public sealed class OutboxStore
         return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
+    /// <summary>Relay bookkeeping like <see cref="MarkPublishedAsync(NodeDatabase, IReadOnlyCollection{OutboxRow}, DateTimeOffset, CancellationToken)"/>: not durable on purpose.</summary>
     public Task<int> MarkPublishFailedAsync(NodeDatabase db, IReadOnlyCollection<OutboxRow> rows, string error, DateTimeOffset now, CancellationToken ct = default) =>
-        db.InTransactionAsync((conn, tx, token) => MarkPublishFailedAsync(conn, tx, rows, error, now, token), ct);
+        db.InTransactionAsync(async (conn, tx, token) =>
+        {
+            await RelaxCommitAsync(conn, tx, token).ConfigureAwait(false);
+            return await MarkPublishFailedAsync(conn, tx, rows, error, now, token).ConfigureAwait(false);
+        }, ct);
 
     /// <summary>
     /// The receiver's receipt arrived: the envelopes it names are delivered. Counts only rows whose receiver is

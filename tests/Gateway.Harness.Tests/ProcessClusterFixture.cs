@@ -21,7 +21,7 @@ public sealed class ProcessClusterFixture : IAsyncLifetime
         {
             Provinces = [Origin, Destination],
             NodesAsProcesses = true,
-            PeoplePerProvince = 60,
+            PeoplePerProvince = 160,
             NodeSettings = new Dictionary<string, string>
             {
                 ["Gateway:ResendFirstDelay"] = "00:00:01",

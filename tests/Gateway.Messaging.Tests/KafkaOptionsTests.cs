@@ -15,14 +15,15 @@ public sealed class KafkaOptionsTests
     }
 
     [Fact]
-    public void Consumer_never_commits_or_stores_offsets_by_itself()
+    public void Consumer_never_stores_offsets_by_itself_and_commits_only_stored_ones_in_the_background()
     {
         var config = new KafkaOptions { BootstrapServers = "kafka:9093" }.CreateConsumerConfig("node-51");
         Assert.Equal("node-51", config.GroupId);
-        Assert.False(config.EnableAutoCommit);
+        Assert.True(config.EnableAutoCommit);
         Assert.False(config.EnableAutoOffsetStore);
+        Assert.Equal(1000, config.AutoCommitIntervalMs);
         Assert.Equal(AutoOffsetReset.Earliest, config.AutoOffsetReset);
-        Assert.Null(config.FetchWaitMaxMs); // the real-cluster default stays
+        Assert.Equal(100, config.FetchWaitMaxMs); // a real broker answers an idle fetch as soon as data arrives
     }
 
     [Fact]

@@ -12,10 +12,11 @@ using Npgsql;
 namespace Gateway.Node.Exchange;
 
 /// <summary>
-/// Consumes this province's inbox topic: consume a batch → apply every envelope in ONE database transaction (dedupe by
-/// message id, state change, outbound envelopes and receipts to the outbox, bad envelopes to the dead-letter table) →
-/// commit → signal the relay and the work-item streams → commit the Kafka offsets. A crash anywhere leaves at worst a
-/// redelivery, which the inbox table absorbs.
+/// Consumes this province's inbox topic: consume a batch → apply each partition's envelopes in ONE database transaction
+/// per partition, partitions side by side (dedupe by message id, state change, outbound envelopes and receipts to the
+/// outbox, bad envelopes to the dead-letter table) → commit → hand the committed envelopes to the producer and wake
+/// the work-item streams → store the Kafka offsets for the consumer's background commit. A crash anywhere leaves at
+/// worst a redelivery, which the inbox table absorbs.
 /// </summary>
 /// <remarks>
 /// Whose fault a failure is decides what happens. An envelope that is itself bad (unreadable, misrouted, refused by the
@@ -31,7 +32,7 @@ public sealed class InboxProcessor(
     ReceiptHandler receipts,
     EnvelopeFactory envelopes,
     NodeIdentity node,
-    OutboxSignal outboxSignal,
+    OutboxHandOff handOff,
     WorkItemSignal workItemSignal,
     InboxHealth health,
     BusinessClock clock,
@@ -40,8 +41,6 @@ public sealed class InboxProcessor(
 {
     /// <summary>Largest record read as an envelope; anything bigger cannot have come from a node (see <see cref="Outbound.MaxEnvelopeBytes"/>).</summary>
     public const int MaxRecordBytes = Outbound.MaxEnvelopeBytes + 4096;
-
-    private readonly Polly.ResiliencePipeline _commit = KafkaResilience.CommitPipeline();
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         // The Kafka client blocks; keep it off the thread pool's request threads.
@@ -53,47 +52,93 @@ public sealed class InboxProcessor(
         logger.LogInformation("Consuming {Topic} as group {Group}", TopicNames.Inbox(node.Province), consumer.GroupId);
         while (!stoppingToken.IsCancellationRequested)
         {
-            IReadOnlyList<ConsumeResult<string, byte[]>> batch = [];
+            IReadOnlyList<ConsumeResult<string, byte[]>> batch;
             try
             {
                 batch = consumer.ConsumeBatch(options.Value.InboxBatchSize, TimeSpan.FromMilliseconds(200), stoppingToken);
-                if (batch.Count == 0) continue;
-                var outcome = await ApplyBatchAsync(batch, stoppingToken);
-                health.Progressed();
-                // Committed in PostgreSQL: wake the relay and the streams first; the offset commit only saves a harmless redelivery.
-                if (outcome.Outbound) outboxSignal.Notify();
-                if (outcome.WorkItems) workItemSignal.Notify();
-                _commit.Execute(() => consumer.Commit(batch));
-                await PublishDeadLettersAsync(outcome.DeadLetters, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
             }
-            catch (Exception ex)
+            if (batch.Count == 0) continue;
+
+            // Partitions are independent (a transfer's envelopes share one): each applies in order, in its own
+            // transaction, alongside the others.
+            var partitions = batch.GroupBy(r => r.TopicPartition).Select(g => g.ToList()).ToList();
+            var results = partitions.Count == 1
+                ? [await ApplyPartitionAsync(partitions[0], stoppingToken)]
+                : await Task.WhenAll(partitions.Select(p => Task.Run(() => ApplyPartitionAsync(p, stoppingToken), stoppingToken)));
+            if (stoppingToken.IsCancellationRequested) return;
+
+            var applied = results.Where(r => r.Outcome is not null).ToList();
+            if (applied.Any(r => r.Outcome!.WorkItems)) workItemSignal.Notify();
+            // Durable in PostgreSQL already: the offsets are stored for the consumer's background commit, which may lag or
+            // be lost in a crash — a redelivery the inbox table absorbs.
+            consumer.StoreOffsets(applied.SelectMany(r => r.Records));
+            foreach (var r in applied) await PublishDeadLettersAsync(r.Outcome!.DeadLetters, stoppingToken);
+
+            var failed = results.Where(r => r.Failure is not null).ToList();
+            if (failed.Count == 0)
             {
-                // The node's own fault: not committed, nothing dead-lettered. Read the same records again after a pause.
-                health.Failed(ex, clock.UtcNow);
-                var delay = Backoff(health.ConsecutiveFailures);
-                logger.LogError(ex, "Inbox batch of {Count} could not be applied (attempt {Attempt}); the partition waits {Delay} s and reads it again",
-                    batch.Count, health.ConsecutiveFailures, delay.TotalSeconds);
-                if (batch.Count > 0) consumer.Rewind(batch);
-                await Task.Delay(delay, stoppingToken).ContinueWith(_ => { });
+                health.Progressed();
+                continue;
             }
+            // The node's own fault: not committed, nothing dead-lettered. Read the same records again after a pause.
+            health.Failed(failed[0].Failure!, clock.UtcNow);
+            var delay = Backoff(health.ConsecutiveFailures);
+            foreach (var f in failed)
+                logger.LogError(f.Failure, "Inbox batch of {Count} from {Partition} could not be applied (attempt {Attempt}); it is read again in {Delay} s",
+                    f.Records.Count, f.Records[0].TopicPartition, health.ConsecutiveFailures, delay.TotalSeconds);
+            consumer.Rewind(failed.SelectMany(f => f.Records));
+            await Task.Delay(delay, stoppingToken).ContinueWith(_ => { });
         }
     }
 
     /// <summary>1, 2, 4 … seconds, at most 30: quick after a blip, gentle on a database that is down.</summary>
     private static TimeSpan Backoff(int failures) => TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, Math.Clamp(failures - 1, 0, 5))));
 
-    private sealed record BatchOutcome(List<(ConsumeResult<string, byte[]> Record, string Reason)> DeadLetters, bool Outbound, bool WorkItems);
+    private sealed record BatchOutcome(List<(ConsumeResult<string, byte[]> Record, string Reason)> DeadLetters, bool WorkItems);
 
-    private async Task<BatchOutcome> ApplyBatchAsync(IReadOnlyList<ConsumeResult<string, byte[]>> batch, CancellationToken ct) =>
+    private sealed record PartitionResult(List<ConsumeResult<string, byte[]>> Records, BatchOutcome? Outcome, Exception? Failure);
+
+    /// <summary>
+    /// One partition's records in one transaction. The first pass runs without savepoints; only when an envelope turns
+    /// out to be bad is the batch rolled back and applied again with a savepoint per envelope, so a healthy batch pays
+    /// no savepoint round trips. The envelopes the batch committed are handed straight to the producer.
+    /// </summary>
+    private async Task<PartitionResult> ApplyPartitionAsync(List<ConsumeResult<string, byte[]>> records, CancellationToken ct)
+    {
+        using var scope = OutboxCapture.Begin();
+        try
+        {
+            BatchOutcome outcome;
+            try
+            {
+                outcome = await ApplyBatchAsync(records, isolate: false, ct);
+            }
+            catch (Exception ex) when (IsEnvelopesFault(ex))
+            {
+                outcome = await ApplyBatchAsync(records, isolate: true, ct);
+            }
+            return new PartitionResult(records, outcome, null);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            return new PartitionResult(records, null, ex);
+        }
+        finally
+        {
+            if (scope.Capture.Committed.Count > 0) handOff.Offer(scope.Capture.Committed);
+        }
+    }
+
+    private async Task<BatchOutcome> ApplyBatchAsync(IReadOnlyList<ConsumeResult<string, byte[]>> batch, bool isolate, CancellationToken ct) =>
         await db.InTransactionAsync(async (conn, tx, token) =>
         {
             var dead = new List<(ConsumeResult<string, byte[]>, string)>();
             var answers = new Dictionary<string, Receipt>();
-            bool outbound = false, workItems = false;
+            var workItems = false;
 
             foreach (var record in batch)
             {
@@ -106,8 +151,7 @@ public sealed class InboxProcessor(
                 }
 
                 var isReceipt = envelope.MessageType == Receipt.Descriptor.Name;
-                await using var savepoint = new SavepointScope(tx, "envelope");
-                await savepoint.CreateAsync(token);
+                if (isolate) await tx.SaveAsync("envelope", token);
                 try
                 {
                     if (isReceipt)
@@ -115,16 +159,16 @@ public sealed class InboxProcessor(
                     else if (await InboxStore.TryRecordAsync(conn, tx, envelope.MessageId, envelope.MessageType, envelope.SenderProvince, token))
                     {
                         await dispatcher.DispatchAsync(conn, tx, envelope, token);
-                        outbound = workItems = true;
+                        workItems = true;
                     }
-                    await savepoint.ReleaseAsync(token);
+                    if (isolate) await tx.ReleaseAsync("envelope", token);
                     // A duplicate is acknowledged again: its first receipt may be lost.
                     if (!isReceipt) AnswerFor(answers, envelope.SenderProvince).MessageIds.Add(envelope.MessageId);
                 }
-                catch (Exception ex) when (IsEnvelopesFault(ex))
+                catch (Exception ex) when (isolate && IsEnvelopesFault(ex))
                 {
                     var reason = WireText.Clean(ex is PoisonMessageException ? ex.Message : $"refused by PostgreSQL: {ex.Message}", 1_000);
-                    await savepoint.RollbackAsync(token);
+                    await tx.RollbackAsync("envelope", token);
                     await DeadLetterAsync(conn, tx, record, envelope.MessageId, reason, token);
                     dead.Add((record, reason));
                     // A rejection stops the real counterpart re-sending; an untrusted envelope's named sender may not have sent it.
@@ -134,11 +178,8 @@ public sealed class InboxProcessor(
             }
 
             foreach (var (sender, receipt) in answers.Where(r => r.Value.MessageIds.Count + r.Value.Rejections.Count > 0))
-            {
                 await Outbound.EnqueueAsync(conn, tx, envelopes.CreateReceipt(sender, receipt), token);
-                outbound = true;
-            }
-            return new BatchOutcome(dead, outbound, workItems);
+            return new BatchOutcome(dead, workItems);
         }, ct);
 
     /// <summary>The record as an envelope that may touch the database, or null when it cannot be one.</summary>
@@ -216,20 +257,6 @@ public sealed class InboxProcessor(
         foreach (var failed in results.Where(r => !r.Succeeded))
             logger.LogWarning("Dead-letter copy not published to Kafka ({Error}); the dead_letters table has it", failed.Error);
     }
-}
-
-/// <summary>A savepoint so one bad envelope rolls back alone and the rest of the batch commits.
-/// Released only when the body finished; after any other failure the whole transaction is rolled back
-/// by its owner, so nothing is sent to an aborted transaction here (that would hide the real error).</summary>
-internal sealed class SavepointScope(NpgsqlTransaction tx, string name) : IAsyncDisposable
-{
-    public Task CreateAsync(CancellationToken ct) => tx.SaveAsync(name, ct);
-
-    public Task ReleaseAsync(CancellationToken ct) => tx.ReleaseAsync(name, ct);
-
-    public Task RollbackAsync(CancellationToken ct) => tx.RollbackAsync(name, ct);
-
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
 
 /// <summary>What an inbound envelope must satisfy before it may touch the database.</summary>

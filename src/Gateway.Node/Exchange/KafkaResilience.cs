@@ -40,16 +40,4 @@ public static class KafkaResilience
             .AddTimeout(TimeSpan.FromMilliseconds(kafka.DeliveryTimeoutMs + 5_000))
             .Build();
     }
-
-    public static ResiliencePipeline CommitPipeline() =>
-        new ResiliencePipelineBuilder()
-            .AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = new PredicateBuilder().Handle<Confluent.Kafka.KafkaException>(),
-                MaxRetryAttempts = 3,
-                Delay = TimeSpan.FromMilliseconds(100),
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-            })
-            .Build();
 }

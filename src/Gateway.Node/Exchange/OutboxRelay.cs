@@ -11,15 +11,17 @@ using Polly.Timeout;
 namespace Gateway.Node.Exchange;
 
 /// <summary>
-/// Publishes committed outbox rows with the idempotent producer, right after the commit signals it
-/// (polling as a fallback), and re-sends envelopes whose receipt has not come, with backoff, until the
-/// retry budget runs out and the exchange is marked failed for operators.
+/// Publishes committed outbox rows with the idempotent producer: rows handed off by the committing path at once
+/// (<see cref="OutboxHandOff"/>), everything else when a commit signals it or the poll finds it due. Re-sends
+/// envelopes whose receipt has not come, with backoff, until the retry budget runs out and the exchange is marked
+/// failed for operators.
 /// </summary>
 public sealed class OutboxRelay(
     NodeDatabase db,
     OutboxStore outbox,
     EnvelopeProducer producer,
     OutboxSignal signal,
+    OutboxHandOff handOff,
     BusinessClock clock,
     IOptions<NodeOptions> options,
     KafkaOptions kafka,
@@ -28,7 +30,34 @@ public sealed class OutboxRelay(
     private const int BatchSize = 500;
     private readonly ResiliencePipeline<IReadOnlyList<PublishResult>> _publish = KafkaResilience.PublishPipeline(kafka, logger);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(HandOffLoopAsync(stoppingToken), PollLoopAsync(stoppingToken));
+
+    /// <summary>Sends what the committing path handed off, batching whatever is already waiting.</summary>
+    private async Task HandOffLoopAsync(CancellationToken stoppingToken)
+    {
+        var rows = new List<OutboxRow>(BatchSize);
+        try
+        {
+            while (await handOff.Reader.WaitToReadAsync(stoppingToken))
+            {
+                rows.Clear();
+                while (rows.Count < BatchSize && handOff.Reader.TryRead(out var row)) rows.Add(row);
+                try
+                {
+                    await PublishAsync(rows, stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Still in the outbox: the poll sends them once their hand-off lease ends.
+                    logger.LogWarning(ex, "Hand-off of {Count} envelopes failed; the relay re-sends them", rows.Count);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
+    }
+
+    private async Task PollLoopAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -57,6 +86,14 @@ public sealed class OutboxRelay(
     {
         var rows = await outbox.ClaimDueAsync(db, BatchSize, clock.UtcNow, ct);
         if (rows.Count == 0) return 0;
+        await PublishAsync(rows, ct);
+        return rows.Count;
+    }
+
+    /// <summary>Publishes rows as one batch and records the outcome of each.</summary>
+    private async Task PublishAsync(IReadOnlyList<OutboxRow> rows, CancellationToken ct)
+    {
+        if (rows.Count == 0) return;
 
         var records = rows.Select(ToRecord).ToList();
         IReadOnlyList<PublishResult> results;
@@ -68,7 +105,7 @@ public sealed class OutboxRelay(
         {
             // The claimed rows' lease runs out and they are sent in a later round.
             logger.LogWarning("Outbox round skipped: {Reason}", ex.Message);
-            return 0;
+            return;
         }
         var now = clock.UtcNow;
         var sent = rows.Where((_, i) => results[i].Succeeded).ToList();
@@ -80,7 +117,6 @@ public sealed class OutboxRelay(
             await outbox.MarkPublishFailedAsync(db, failed, error, now, ct);
             logger.LogWarning("{Count} envelopes not published ({Error}); they stay due", failed.Count, error);
         }
-        return rows.Count;
     }
 
     /// <summary>Rows past their budget become failed and their transfers are flagged in the same transaction, so no flag is lost.</summary>
