@@ -16,6 +16,19 @@ public sealed class InboxStoreTests(PostgresFixture fixture) : DatabaseTest(fixt
     }
 
     [Fact]
+    public async Task A_batch_records_its_ids_in_one_statement_and_names_only_the_new_ones()
+    {
+        var (seen, a, b) = (NewId("msg"), NewId("msg"), NewId("msg"));
+        await Db.InTransactionAsync((c, t, ct) => InboxStore.TryRecordAsync(c, t, seen, "contact_letter", "15", ct));
+
+        var fresh = await Db.InTransactionAsync((c, t, ct) => InboxStore.TryRecordManyAsync(c, t,
+            [(seen, "contact_letter", "15"), (a, "info_table", "15"), (b, "completed", "51"), (a, "info_table", "15")], ct));
+
+        Assert.Equal([a, b], fresh.Order());
+        Assert.True(await Db.WithConnectionAsync((c, ct) => InboxStore.ContainsAsync(c, null, b, ct)));
+    }
+
+    [Fact]
     public async Task Dedupe_record_rolls_back_with_the_transaction_that_applied_the_message()
     {
         var id = NewId("msg");

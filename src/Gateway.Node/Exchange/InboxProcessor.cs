@@ -139,10 +139,15 @@ public sealed class InboxProcessor(
             var dead = new List<(ConsumeResult<string, byte[]>, string)>();
             var answers = new Dictionary<string, Receipt>();
             var workItems = false;
+            var read = batch.Select(r => (Record: r, Envelope: Read(r))).ToList();
+            // A healthy batch records its message ids in one statement; the isolated pass does it envelope by envelope.
+            var fresh = isolate ? null : await InboxStore.TryRecordManyAsync(conn, tx,
+                read.Where(r => r.Envelope is { } e && e.MessageType != Receipt.Descriptor.Name)
+                    .Select(r => (r.Envelope!.MessageId, r.Envelope.MessageType, r.Envelope.SenderProvince)).ToList(), token);
 
-            foreach (var record in batch)
+            foreach (var (record, readEnvelope) in read)
             {
-                if (Read(record) is not { } envelope)
+                if (readEnvelope is not { } envelope)
                 {
                     var reason = Unreadable(record);
                     await DeadLetterAsync(conn, tx, record, null, reason, token);
@@ -156,7 +161,9 @@ public sealed class InboxProcessor(
                 {
                     if (isReceipt)
                         await receipts.HandleAsync(conn, tx, envelope, token);
-                    else if (await InboxStore.TryRecordAsync(conn, tx, envelope.MessageId, envelope.MessageType, envelope.SenderProvince, token))
+                    else if (fresh is null
+                                 ? await InboxStore.TryRecordAsync(conn, tx, envelope.MessageId, envelope.MessageType, envelope.SenderProvince, token)
+                                 : fresh.Remove(envelope.MessageId))
                     {
                         await dispatcher.DispatchAsync(conn, tx, envelope, token);
                         workItems = true;
