@@ -60,6 +60,8 @@ public static class NodeApplication
         services.AddSingleton<SubmitApplicationHandler>();
         services.AddSingleton<WithdrawTransferHandler>();
         services.AddSingleton<AnswerWorkItemHandler>();
+        services.AddSingleton<StreamAnswerIdempotency>();
+        services.AddSingleton<AnswerBatch>(); // many stream answers per transaction
         services.AddSingleton<OriginEnrolmentAnswerHandler>();
         services.AddSingleton<InformationTableAnswerHandler>();
         services.AddSingleton<CreditBalanceAnswerHandler>();

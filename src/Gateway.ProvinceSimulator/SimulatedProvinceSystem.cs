@@ -10,8 +10,10 @@ namespace Gateway.ProvinceSimulator;
 
 /// <summary>
 /// A province's business system as its gateway node sees it: subscribes to work items, answers
-/// each from its <see cref="SyntheticRegistry"/> (at most once per item id), and reconnects with
-/// bounded backoff when the stream breaks. Also fills in the documents a clerk would submit.
+/// each from its <see cref="SyntheticRegistry"/> (at most once per item id; a redelivered item gets the same answer), and
+/// reconnects with bounded backoff when the stream breaks. By default items and answers share one ExchangeWorkItems
+/// stream and up to <see cref="SimulatorOptions.MaxAnswersInFlight"/> items are answered at once
+/// (<see cref="SimulatorOptions.Path"/> selects the unary path instead). Also fills in the documents a clerk would submit.
 /// </summary>
 public sealed class SimulatedProvinceSystem : IAsyncDisposable
 {
@@ -26,6 +28,9 @@ public sealed class SimulatedProvinceSystem : IAsyncDisposable
     private readonly PauseGate _pause = new();
     private readonly Channel<WorkItem> _queue = Channel.CreateUnbounded<WorkItem>(new() { SingleReader = true });
     private readonly ConcurrentDictionary<string, AnswerWorkItemRequest> _answers = new(StringComparer.Ordinal);
+    // Per item id, the last delivery being answered: a delivery meanwhile waits for it, then re-sends the same answer.
+    private readonly Dictionary<string, Task> _inFlight = new(StringComparer.Ordinal);
+    private volatile StreamAnswerSession? _session;
     private readonly Observed<WorkItem> _received = new("received work items");
     private readonly Observed<AnsweredWorkItem> _answered = new("answered work items");
     private readonly Observed<ReturnedLetterNotice> _returnedLetters = new("returned-letter notices");
@@ -180,23 +185,17 @@ public sealed class SimulatedProvinceSystem : IAsyncDisposable
         {
             try
             {
-                using var call = _workItems.SubscribeWorkItems(new SubscribeWorkItemsRequest { Subscriber = subscriber }, cancellationToken: ct);
                 // The server may hold headers until its first item; count the subscription once it answers at all.
                 var opened = 0;
                 void Opened()
                 {
                     if (Interlocked.Exchange(ref opened, 1) == 0) CountSubscription();
-                }
-                _ = call.ResponseHeadersAsync.ContinueWith(t => { if (t.IsCompletedSuccessfully) Opened(); }, TaskScheduler.Default);
-                await foreach (var item in call.ResponseStream.ReadAllAsync(ct))
-                {
-                    Opened();
                     attempt = 0;
-                    // Observers first, so anyone woken by a wait sees their effects.
-                    Raise(ItemReceived, item);
-                    _received.Add(item);
-                    await _queue.Writer.WriteAsync(item, ct);
                 }
+                if (_options.Path == WorkItemPath.Stream)
+                    await ExchangeAsync(subscriber, Opened, ct);
+                else
+                    await SubscribeAsync(subscriber, Opened, ct);
                 if (Volatile.Read(ref opened) == 1) attempt = 0;
                 _logger.LogInformation("Work-item stream ended by the node; re-subscribing");
             }
@@ -218,6 +217,48 @@ public sealed class SimulatedProvinceSystem : IAsyncDisposable
         }
     }
 
+    private async Task SubscribeAsync(string subscriber, Action opened, CancellationToken ct)
+    {
+        using var call = _workItems.SubscribeWorkItems(new SubscribeWorkItemsRequest { Subscriber = subscriber }, cancellationToken: ct);
+        _ = call.ResponseHeadersAsync.ContinueWith(t => { if (t.IsCompletedSuccessfully) opened(); }, TaskScheduler.Default);
+        await foreach (var item in call.ResponseStream.ReadAllAsync(ct))
+        {
+            opened();
+            await ReceivedAsync(item, ct);
+        }
+    }
+
+    private async Task ExchangeAsync(string subscriber, Action opened, CancellationToken ct)
+    {
+        using var call = _workItems.ExchangeWorkItems(cancellationToken: ct);
+        var session = new StreamAnswerSession(call.RequestStream);
+        try
+        {
+            await session.WriteAsync(new WorkItemClientMessage { Subscribe = new SubscribeWorkItemsRequest { Subscriber = subscriber } }, ct);
+            _ = call.ResponseHeadersAsync.ContinueWith(t => { if (t.IsCompletedSuccessfully) opened(); }, TaskScheduler.Default);
+            _session = session;
+            await foreach (var message in call.ResponseStream.ReadAllAsync(ct))
+            {
+                opened();
+                if (message.Item is { } item) await ReceivedAsync(item, ct);
+                else if (message.Result is { } result) session.Complete(result);
+            }
+        }
+        finally
+        {
+            Interlocked.CompareExchange(ref _session, null, session);
+            session.Close();
+        }
+    }
+
+    private async Task ReceivedAsync(WorkItem item, CancellationToken ct)
+    {
+        // Observers first, so anyone woken by a wait sees their effects.
+        Raise(ItemReceived, item);
+        _received.Add(item);
+        await _queue.Writer.WriteAsync(item, ct);
+    }
+
     private void CountSubscription()
     {
         var n = (int)Interlocked.Increment(ref _subscriptions);
@@ -227,21 +268,56 @@ public sealed class SimulatedProvinceSystem : IAsyncDisposable
 
     private async Task ProcessLoopAsync(CancellationToken ct)
     {
+        using var slots = new SemaphoreSlim(Math.Max(1, _options.MaxAnswersInFlight));
+        var running = new ConcurrentDictionary<Task, byte>();
         try
         {
             await foreach (var item in _queue.Reader.ReadAllAsync(ct))
             {
                 await _pause.WaitAsync(ct);
-                try { await HandleAsync(item, ct); }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                await slots.WaitAsync(ct);
+                var task = Task.Run(async () =>
                 {
-                    // Keep answering the rest; the node redelivers this one later.
-                    Interlocked.Increment(ref _answerFailures);
-                    _logger.LogError(ex, "Item {ItemId} failed unexpectedly", item.ItemId);
-                }
+                    try { await HandleGuardedAsync(item, ct); }
+                    finally { slots.Release(); }
+                }, CancellationToken.None);
+                running.TryAdd(task, 0);
+                _ = task.ContinueWith(t => running.TryRemove(t, out _), TaskScheduler.Default);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+        try { await Task.WhenAll(running.Keys); }
+        catch (OperationCanceledException) { }
+    }
+
+    private async Task HandleGuardedAsync(WorkItem item, CancellationToken ct)
+    {
+        // Deliveries of one item id run one after another, so it is applied once and every delivery gets the same answer.
+        var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task previous;
+        lock (_inFlight)
+        {
+            previous = _inFlight.GetValueOrDefault(item.ItemId) ?? Task.CompletedTask;
+            _inFlight[item.ItemId] = mine.Task;
+        }
+        try
+        {
+            await previous;
+            await HandleAsync(item, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Keep answering the rest; the node redelivers this one later.
+            Interlocked.Increment(ref _answerFailures);
+            _logger.LogError(ex, "Item {ItemId} failed unexpectedly", item.ItemId);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+        finally
+        {
+            mine.SetResult();
+            lock (_inFlight)
+                if (_inFlight.TryGetValue(item.ItemId, out var last) && last == mine.Task) _inFlight.Remove(item.ItemId);
+        }
     }
 
     private async Task HandleAsync(WorkItem item, CancellationToken ct)
@@ -276,30 +352,51 @@ public sealed class SimulatedProvinceSystem : IAsyncDisposable
 
     private async Task SendAnswerAsync(WorkItem item, AnswerWorkItemRequest answer, bool repeat, CancellationToken ct)
     {
+        var key = "answer-" + item.ItemId;
         for (var attempt = 1; ; attempt++)
         {
+            StatusCode code;
+            string detail;
             try
             {
-                var response = await _workItems.AnswerWorkItemAsync(answer, Keyed("answer-" + item.ItemId), Deadline(), ct);
+                var response = _options.Path == WorkItemPath.Stream
+                    ? await AnswerOnStreamAsync(key, answer, ct)
+                    : await _workItems.AnswerWorkItemAsync(answer, Keyed(key), Deadline(), ct);
                 var answered = new AnsweredWorkItem(item, answer, repeat, response.AlreadyAnswered);
                 Raise(ItemAnswered, answered);
                 _answered.Add(answered);
                 _logger.LogInformation("Answered item {ItemId} ({Kind}) of transfer {TransferId}", item.ItemId, item.Kind, item.TransferId);
                 return;
             }
-            catch (RpcException ex) when (!ct.IsCancellationRequested && IsTransient(ex.StatusCode) && attempt < _options.AnswerAttempts)
-            {
-                _logger.LogWarning("Answer to item {ItemId} failed ({Status}); attempt {Attempt} of {Max}", item.ItemId, ex.StatusCode, attempt, _options.AnswerAttempts);
-                await Task.Delay(_options.Backoff(attempt - 1), ct);
-            }
             catch (RpcException ex) when (!ct.IsCancellationRequested)
             {
-                // The node delivers the item again after it restarts or we re-subscribe; the cached answer goes then.
-                Interlocked.Increment(ref _answerFailures);
-                _logger.LogError("Answer to item {ItemId} ({Kind}) given up ({Status}: {Detail})", item.ItemId, item.Kind, ex.StatusCode, ex.Status.Detail);
-                return;
+                (code, detail) = (ex.StatusCode, ex.Status.Detail);
             }
+            catch (Exception ex) when (!ct.IsCancellationRequested && ex is StreamClosedException or TimeoutException)
+            {
+                (code, detail) = (StatusCode.Unavailable, ex.Message);
+            }
+            if (IsTransient(code) && attempt < _options.AnswerAttempts)
+            {
+                _logger.LogWarning("Answer to item {ItemId} failed ({Status}); attempt {Attempt} of {Max}", item.ItemId, code, attempt, _options.AnswerAttempts);
+                await Task.Delay(_options.Backoff(attempt - 1), ct);
+                continue;
+            }
+            // The node delivers the item again after it restarts or we re-subscribe; the cached answer goes then.
+            Interlocked.Increment(ref _answerFailures);
+            _logger.LogError("Answer to item {ItemId} ({Kind}) given up ({Status}: {Detail})", item.ItemId, item.Kind, code, detail);
+            return;
         }
+    }
+
+    /// <summary>The answer on the open stream; its result's error surfaces as the unary call's would have.</summary>
+    private async Task<AnswerWorkItemResponse> AnswerOnStreamAsync(string key, AnswerWorkItemRequest answer, CancellationToken ct)
+    {
+        var session = _session ?? throw new StreamClosedException();
+        var result = await session.AnswerAsync(new KeyedAnswer { IdempotencyKey = key, Answer = answer }, _options.CallTimeout, ct);
+        if (result.OutcomeCase == AnswerResult.OutcomeOneofCase.Response) return result.Response;
+        var error = result.Error ?? new Google.Rpc.Status { Code = (int)StatusCode.Unknown, Message = "The node sent a result without an outcome." };
+        throw new RpcException(new Status((StatusCode)error.Code, error.Message));
     }
 
     private void Raise<T>(EventHandler<T>? handler, T args)

@@ -30,10 +30,12 @@ public sealed class ReconnectTests
         Assert.True(rig.System.Counters.Subscriptions >= 2);
     }
 
-    [Fact]
-    public async Task An_item_left_unanswered_across_a_node_restart_is_redelivered_and_debited_once()
+    [Theory]
+    [InlineData(WorkItemPath.Stream)]
+    [InlineData(WorkItemPath.Unary)]
+    public async Task An_item_left_unanswered_across_a_node_restart_is_redelivered_and_debited_once(WorkItemPath path)
     {
-        await using var rig = await SimulatorRig.StartAsync("15");
+        await using var rig = await SimulatorRig.StartAsync("15", options: SimulatorRig.FastOptions with { Path = path });
         var person = rig.PersonWith(p => p.BalanceFen > 0);
         var total = rig.Registry.TotalBalance();
         rig.System.Pause();

@@ -30,13 +30,13 @@ internal sealed class SimulatorRig : IAsyncDisposable
     public SyntheticRegistry Registry { get; }
     public SimulatedProvinceSystem System { get; }
 
-    public static async Task<SimulatorRig> StartAsync(string province = "15", SyntheticRegistry? registry = null, int seed = 7)
+    public static async Task<SimulatorRig> StartAsync(string province = "15", SyntheticRegistry? registry = null, int seed = 7, SimulatorOptions? options = null)
     {
         var store = new FakeWorkItemStore();
         var transfers = new FakeTransferLog();
         var server = await FakeNodeServer.StartAsync(store, transfers);
         registry ??= SyntheticRegistry.Create(province, 30, seed);
-        var system = new SimulatedProvinceSystem(province, server.Address, registry, options: FastOptions);
+        var system = new SimulatedProvinceSystem(province, server.Address, registry, options: options ?? FastOptions);
         await system.StartAsync();
         await system.WaitForSubscribedAsync(Patience);
         return new SimulatorRig(store, transfers, server, registry, system);

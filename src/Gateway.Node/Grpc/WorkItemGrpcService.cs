@@ -8,6 +8,8 @@ using Gateway.Storage;
 using WorkItem = Gateway.Contracts.Transfer.V1.WorkItem;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
+using System.Threading.Channels;
+using Google.Protobuf;
 
 namespace Gateway.Node.Grpc;
 
@@ -19,6 +21,7 @@ namespace Gateway.Node.Grpc;
 public sealed class WorkItemGrpcService(
     IdempotentCalls calls,
     AnswerWorkItemHandler answerWorkItem,
+    AnswerBatch answerBatch,
     NodeDatabase db,
     WorkItemSignal workItems,
     OutboxSignal outboxSignal,
@@ -39,43 +42,49 @@ public sealed class WorkItemGrpcService(
     public override async Task SubscribeWorkItems(SubscribeWorkItemsRequest request, IServerStreamWriter<WorkItem> responseStream, ServerCallContext context)
     {
         var ct = context.CancellationToken;
-        // Below the poll interval every poll would resend everything still unanswered.
-        var redeliverAfter = options.Value.WorkItemRedeliveryTimeout < PollInterval ? PollInterval : options.Value.WorkItemRedeliveryTimeout;
         logger.LogInformation("Work-item subscriber '{Subscriber}' connected", request.Subscriber);
         try
         {
-            WorkItemFeed.Cursor? cursor = null;
-            do
-            {
-                // The node's clock stamps and judges deliveries, as it stamps created_at and answered_at.
-                var page = await WorkItemFeed.DeliverPendingPageAsync(db.DataSource, cursor, BatchSize, clock.UtcNow, ct);
-                await WriteAsync(responseStream, page.Items, ct);
-                cursor = page.Next;
-            } while (cursor is not null);
-
-            while (!ct.IsCancellationRequested)
-            {
-                var wake = workItems.Next; // taken before reading, so no notification slips between
-                var now = clock.UtcNow;
-                var due = await WorkItemFeed.DeliverDueAsync(db.DataSource, now - redeliverAfter, BatchSize, now, ct);
-                await WriteAsync(responseStream, due, ct);
-                if (due.Count == BatchSize) continue; // more may be due already
-                try { await wake.WaitAsync(PollInterval, ct); }
-                catch (TimeoutException) { }
-            }
+            await FeedAsync((item, token) => responseStream.WriteAsync(item, token), ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
         logger.LogInformation("Work-item subscriber '{Subscriber}' left", request.Subscriber);
     }
 
+    /// <summary>The delivery rules both streams share (see <see cref="SubscribeWorkItems"/>); runs until cancelled.</summary>
+    private async Task FeedAsync(Func<WorkItem, CancellationToken, Task> write, CancellationToken ct)
+    {
+        // Below the poll interval every poll would resend everything still unanswered.
+        var redeliverAfter = options.Value.WorkItemRedeliveryTimeout < PollInterval ? PollInterval : options.Value.WorkItemRedeliveryTimeout;
+        WorkItemFeed.Cursor? cursor = null;
+        do
+        {
+            // The node's clock stamps and judges deliveries, as it stamps created_at and answered_at.
+            var page = await WorkItemFeed.DeliverPendingPageAsync(db.DataSource, cursor, BatchSize, clock.UtcNow, ct);
+            await WriteAsync(write, page.Items, ct);
+            cursor = page.Next;
+        } while (cursor is not null);
+
+        while (!ct.IsCancellationRequested)
+        {
+            var wake = workItems.Next; // taken before reading, so no notification slips between
+            var now = clock.UtcNow;
+            var due = await WorkItemFeed.DeliverDueAsync(db.DataSource, now - redeliverAfter, BatchSize, now, ct);
+            await WriteAsync(write, due, ct);
+            if (due.Count == BatchSize) continue; // more may be due already
+            try { await wake.WaitAsync(PollInterval, ct); }
+            catch (TimeoutException) { }
+        }
+    }
+
     // Each item was counted before it is written; one lost with a broken stream goes again when due.
-    private static async Task WriteAsync(IServerStreamWriter<WorkItem> stream, IReadOnlyList<WorkItemFeed.Delivery> deliveries, CancellationToken ct)
+    private static async Task WriteAsync(Func<WorkItem, CancellationToken, Task> write, IReadOnlyList<WorkItemFeed.Delivery> deliveries, CancellationToken ct)
     {
         foreach (var d in deliveries)
         {
             var item = WorkItem.Parser.ParseFrom(d.Payload);
             item.DeliveryCount = d.DeliveryCount;
-            await stream.WriteAsync(item, ct);
+            await write(item, ct);
         }
     }
 
@@ -85,11 +94,158 @@ public sealed class WorkItemGrpcService(
         var response = await calls.RunAsync(context, request, (conn, tx, ct) => answerWorkItem.HandleAsync(conn, tx, request, ct));
         outboxSignal.Notify();
         workItems.Notify();
-        // Recorded and held, but not applied: the caller must hear that its second answer was refused.
+        RefuseIfConflict(request.ItemId, response);
+        return response;
+    }
+
+    // Recorded and held, but not applied: the caller must hear that its second answer was refused.
+    private static void RefuseIfConflict(string itemId, AnswerWorkItemResponse response)
+    {
         if (response is { AlreadyAnswered: true, Held: true })
             throw new RefusedException(HoldCodes.AnswerConflict,
                 "The work item was already answered differently; this answer is recorded for operators but not applied, and the transfer is held.",
-                new Dictionary<string, string> { ["item_id"] = request.ItemId });
-        return response;
+                new Dictionary<string, string> { ["item_id"] = itemId });
+    }
+
+    /// <summary>
+    /// Items and answers on one stream. After the client's <c>subscribe</c>, three loops run until the client half-closes
+    /// (the call then ends once every result is written) or leaves: the feed (as <see cref="SubscribeWorkItems"/>), the
+    /// reader, which checks each answer's bounds and queues it, and the applier, which takes what is queued (up to
+    /// <see cref="AnswerBatch.MaxAnswers"/>, waiting <see cref="AnswerBatch.Linger"/> for more), commits it as one batch
+    /// and then writes one result per answer. A full queue stops the reader, so a fast client is slowed by flow control.
+    /// </summary>
+    public override async Task ExchangeWorkItems(IAsyncStreamReader<WorkItemClientMessage> requestStream, IServerStreamWriter<WorkItemServerMessage> responseStream, ServerCallContext context)
+    {
+        var callToken = context.CancellationToken;
+        try
+        {
+            if (!await requestStream.MoveNext(callToken))
+                return;
+            var first = requestStream.Current;
+            CheckBounds(first);
+            if (first.MessageCase != WorkItemClientMessage.MessageOneofCase.Subscribe)
+                throw InvalidRequestException.Single("subscribe", "The first message on the stream subscribes; answers follow it.");
+            var subscriber = first.Subscribe.Subscriber;
+            // Headers now, so the client knows it is subscribed even before the first item exists.
+            await context.WriteResponseHeadersAsync([]);
+            logger.LogInformation("Work-item subscriber '{Subscriber}' connected (exchange stream)", subscriber);
+
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(callToken);
+            using var writeGate = new SemaphoreSlim(1, 1);
+            async Task Write(WorkItemServerMessage message, CancellationToken ct)
+            {
+                await writeGate.WaitAsync(ct);
+                try { await responseStream.WriteAsync(message, ct); }
+                finally { writeGate.Release(); }
+            }
+
+            var queue = Channel.CreateBounded<KeyedWorkItemAnswer>(new BoundedChannelOptions(AnswerBatch.MaxAnswers * 4) { SingleReader = true, SingleWriter = true });
+            var feed = FeedAsync((item, ct) => Write(new WorkItemServerMessage { Item = item }, ct), stop.Token);
+            var applier = ApplyAnswersAsync(queue.Reader, Write, stop.Token);
+            var reading = ReadAnswersAsync(requestStream, queue.Writer, Write, stop.Token);
+            try
+            {
+                var ended = await Task.WhenAny(reading, feed, applier);
+                if (ended != reading)
+                {
+                    // The feed or the applier stopped first: the call ends with its error, and the client subscribes again.
+                    await ended;
+                    callToken.ThrowIfCancellationRequested();
+                    throw new InvalidOperationException("The work-item exchange stopped before its client finished.");
+                }
+                await reading;
+                queue.Writer.TryComplete();
+                await applier; // every result written; the client's half-close then ends the call
+            }
+            finally
+            {
+                queue.Writer.TryComplete();
+                await stop.CancelAsync();
+                try { await Task.WhenAll(feed, applier, reading); }
+                catch (Exception ex) when (stop.IsCancellationRequested) { logger.LogDebug(ex, "Work-item exchange loops ended with their stream"); }
+            }
+            logger.LogInformation("Work-item subscriber '{Subscriber}' left (exchange stream)", subscriber);
+        }
+        catch (OperationCanceledException) when (callToken.IsCancellationRequested) { }
+        catch (Exception ex) when (ex is not RpcException && !callToken.IsCancellationRequested)
+        {
+            // The error interceptor maps unary and server-streaming calls only; a duplex call maps its own.
+            var rpc = GatewayErrors.ToRpc(ex);
+            if (rpc.StatusCode == StatusCode.Internal) logger.LogError(ex, "Work-item exchange stream failed");
+            throw rpc;
+        }
+    }
+
+    private static async Task ReadAnswersAsync(IAsyncStreamReader<WorkItemClientMessage> requestStream, ChannelWriter<KeyedWorkItemAnswer> queue,
+        Func<WorkItemServerMessage, CancellationToken, Task> write, CancellationToken ct)
+    {
+        while (await requestStream.MoveNext(ct))
+        {
+            var message = requestStream.Current;
+            if (message.MessageCase != WorkItemClientMessage.MessageOneofCase.Answer)
+                throw InvalidRequestException.Single("answer", "After the first message, a stream carries only answers.");
+            var keyed = message.Answer;
+            var request = keyed.Answer ?? new AnswerWorkItemRequest();
+            var violations = RequestBounds.Check(message);
+            if (violations.Count > 0)
+            {
+                // Refused before the database, as the unary call's bounds interceptor refuses it; the stream goes on.
+                await write(Result(keyed, request, null, new InvalidRequestException(violations)), ct);
+                continue;
+            }
+            if (request.InformationTable?.Table?.Person is { } person) RequestValidation.Normalize(person);
+            await queue.WriteAsync(new KeyedWorkItemAnswer(keyed.IdempotencyKey, request), ct);
+        }
+    }
+
+    private async Task ApplyAnswersAsync(ChannelReader<KeyedWorkItemAnswer> queue, Func<WorkItemServerMessage, CancellationToken, Task> write, CancellationToken ct)
+    {
+        var batch = new List<KeyedWorkItemAnswer>(AnswerBatch.MaxAnswers);
+        while (await queue.WaitToReadAsync(ct))
+        {
+            batch.Clear();
+            while (batch.Count < AnswerBatch.MaxAnswers && queue.TryRead(out var answer)) batch.Add(answer);
+            if (batch.Count < AnswerBatch.MaxAnswers)
+            {
+                using var linger = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                linger.CancelAfter(AnswerBatch.Linger);
+                try
+                {
+                    while (batch.Count < AnswerBatch.MaxAnswers && await queue.WaitToReadAsync(linger.Token))
+                        while (batch.Count < AnswerBatch.MaxAnswers && queue.TryRead(out var answer)) batch.Add(answer);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
+            }
+
+            var outcomes = await answerBatch.ApplyAsync(batch, ct);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var (response, error) = outcomes[i];
+                if (response is not null)
+                {
+                    try { RefuseIfConflict(batch[i].Request.ItemId, response); }
+                    catch (RefusedException conflict) { (response, error) = (null, conflict); }
+                }
+                else if (error is not null && GatewayErrors.ToRpc(error).StatusCode == StatusCode.Internal)
+                    logger.LogError(error, "Answer to work item {ItemId} failed", batch[i].Request.ItemId);
+                await write(Result(new KeyedAnswer { IdempotencyKey = batch[i].IdempotencyKey }, batch[i].Request, response, error), ct);
+            }
+        }
+    }
+
+    private static WorkItemServerMessage Result(KeyedAnswer keyed, AnswerWorkItemRequest request, AnswerWorkItemResponse? response, Exception? error)
+    {
+        var result = new AnswerResult { ItemId = request.ItemId, IdempotencyKey = keyed.IdempotencyKey };
+        if (response is not null)
+            result.Response = response;
+        else
+            result.Error = GatewayErrors.ToRpc(error!).GetRpcStatus() ?? new Google.Rpc.Status { Code = (int)StatusCode.Internal, Message = "The answer was not applied." };
+        return new WorkItemServerMessage { Result = result };
+    }
+
+    private static void CheckBounds(IMessage message)
+    {
+        var violations = RequestBounds.Check(message);
+        if (violations.Count > 0) throw new InvalidRequestException(violations);
     }
 }

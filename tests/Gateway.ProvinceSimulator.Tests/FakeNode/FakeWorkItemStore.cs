@@ -18,6 +18,8 @@ public sealed class FakeWorkItemStore
     private readonly Dictionary<string, int> _answerCalls = [];
     private readonly List<Channel<WorkItem>> _subscribers = [];
     private int _failNextAnswers;
+    private TaskCompletionSource _answersAllowed = Released();
+    private int _streamAnswersWaiting, _maxStreamAnswersWaiting, _streamAnswers, _unaryAnswers;
 
     public WorkItem Enqueue(WorkItem item)
     {
@@ -41,6 +43,69 @@ public sealed class FakeWorkItemStore
     public void FailNextAnswers(int count)
     {
         lock (_gate) _failNextAnswers = count;
+    }
+
+    /// <summary>Answers arriving on a stream wait (counted as in flight) until <see cref="ReleaseAnswers"/>.</summary>
+    public void HoldAnswers()
+    {
+        lock (_gate) _answersAllowed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    public void ReleaseAnswers()
+    {
+        lock (_gate) _answersAllowed.TrySetResult();
+    }
+
+    /// <summary>Stream answers received and not yet answered, now and at most so far.</summary>
+    public (int Now, int Max) StreamAnswersWaiting
+    {
+        get { lock (_gate) return (_streamAnswersWaiting, _maxStreamAnswersWaiting); }
+    }
+
+    /// <summary>Answers that came on the exchange stream and as unary calls.</summary>
+    public (int Stream, int Unary) AnswersByPath
+    {
+        get { lock (_gate) return (_streamAnswers, _unaryAnswers); }
+    }
+
+    public void CountUnaryAnswer()
+    {
+        lock (_gate) _unaryAnswers++;
+    }
+
+    /// <summary>Waits while answers are held; dispose once answered.</summary>
+    public async Task<IDisposable> EnterStreamAnswerAsync(CancellationToken ct)
+    {
+        Task allowed;
+        lock (_gate)
+        {
+            _streamAnswers++;
+            _streamAnswersWaiting++;
+            _maxStreamAnswersWaiting = Math.Max(_maxStreamAnswersWaiting, _streamAnswersWaiting);
+            allowed = _answersAllowed.Task;
+        }
+        var left = new Left(this);
+        try { await allowed.WaitAsync(ct); }
+        catch { left.Dispose(); throw; }
+        return left;
+    }
+
+    private sealed class Left(FakeWorkItemStore store) : IDisposable
+    {
+        private int _done;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0)
+                lock (store._gate) store._streamAnswersWaiting--;
+        }
+    }
+
+    private static TaskCompletionSource Released()
+    {
+        var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        released.TrySetResult();
+        return released;
     }
 
     public ChannelReader<WorkItem> Subscribe(out Action unsubscribe)
