@@ -1,6 +1,7 @@
 using Gateway.Contracts.Transfer.V1;
 using Gateway.Node.Idempotency;
 using Gateway.Node.Infrastructure;
+using Gateway.Node.Exchange;
 using Gateway.Storage;
 
 namespace Gateway.Node.Transfers.Calls;
@@ -21,7 +22,7 @@ public sealed class AnswerBatch(
     NodeDatabase db,
     AnswerWorkItemHandler handler,
     StreamAnswerIdempotency idempotency,
-    OutboxSignal outbox,
+    OutboxHandOff outbox,
     WorkItemSignal workItems,
     ILogger<AnswerBatch> logger)
 {
@@ -42,6 +43,9 @@ public sealed class AnswerBatch(
         var outcomes = new AnswerOutcome?[answers.Count];
         // Item ids start with their transfer id: a stable order keeps two batches from locking transfers crosswise.
         IReadOnlyList<int> todo = Enumerable.Range(0, answers.Count).OrderBy(i => answers[i].Request.ItemId, StringComparer.Ordinal).ToList();
+        // The envelopes the answers commit go straight to the producer (publish on the committing path).
+        using var capture = OutboxCapture.Begin();
+        var handedOff = 0;
         for (var round = 1; todo.Count > 0; round++)
         {
             var last = round == MaxRounds;
@@ -76,11 +80,9 @@ public sealed class AnswerBatch(
                     return done;
                 }, ct);
                 foreach (var (i, outcome) in applied) outcomes[i] = outcome;
-                if (applied.Any(a => a.Outcome.Response is not null))
-                {
-                    outbox.Notify();
-                    workItems.Notify();
-                }
+                outbox.Offer(capture.Capture.Committed.Skip(handedOff).ToList());
+                handedOff = capture.Capture.Committed.Count;
+                if (applied.Any(a => a.Outcome.Response is not null)) workItems.Notify();
             }
             catch (Exception ex) when (!ct.IsCancellationRequested)
             {
