@@ -55,6 +55,7 @@ public static class NodeApplication
     private static void AddTransferHandlers(IServiceCollection services)
     {
         services.AddSingleton<TransferSteps>();
+        services.AddSingleton<DocumentNumbers>();
         services.AddSingleton<IssueCertificateHandler>();
         services.AddSingleton<SubmitApplicationHandler>();
         services.AddSingleton<WithdrawTransferHandler>();
