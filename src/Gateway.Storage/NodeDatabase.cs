@@ -51,8 +51,11 @@ public sealed class NodeDatabase : IAsyncDisposable
     /// <summary>The connection string with <see cref="DefaultMaxPoolSize"/> unless it names its own Maximum Pool Size.</summary>
     public static string WithPoolSize(string connectionString, int processorCount)
     {
+        // Npgsql's builder claims every keyword it knows; the generic one lists only those written.
+        var written = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (written.Keys.Cast<string>().Any(k => k.Replace(" ", "", StringComparison.Ordinal).ToLowerInvariant() is "maximumpoolsize" or "maxpoolsize"))
+            return connectionString;
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (builder.ContainsKey("Maximum Pool Size")) return connectionString;
         builder.MaxPoolSize = DefaultMaxPoolSize(processorCount);
         // Keep a smaller minimum the caller may have set at or below the new maximum.
         if (builder.MinPoolSize > builder.MaxPoolSize) builder.MinPoolSize = builder.MaxPoolSize;
