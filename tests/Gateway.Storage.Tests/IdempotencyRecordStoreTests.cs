@@ -176,7 +176,7 @@ public sealed class IdempotencyRecordStoreTests(PostgresFixture fixture) : Datab
         await using var loserTx = await loserConn.BeginTransactionAsync();
         Assert.Null(await IdempotencyRecordStore.FindAsync(loserConn, loserTx, key, T0));
 
-        // The winner inserts between the loser's lookup and its insert, without the key lock, and commits while the loser waits on the row.
+        // The winner inserts between the loser's lookup and its insert and commits while the loser waits on the row.
         await using var winnerConn = await Db.DataSource.OpenConnectionAsync();
         await using var winnerTx = await winnerConn.BeginTransactionAsync();
         Assert.True((await IdempotencyRecordStore.InsertAsync(winnerConn, winnerTx, Record(key, T0, response: 1))).Stored);
