@@ -48,6 +48,35 @@ public sealed class TransferDriver(GatewayCluster cluster)
         await Client(destination).SubmitApplicationAsync(BuildApplication(destination, certificate, acceptedOn), Key(),
             DateTime.UtcNow.AddSeconds(30), ct);
 
+    /// <summary>Certificates for many people in one IssueCertificates call, an entry and a new key per person.</summary>
+    public async Task<IssueCertificatesResponse> IssueManyAsync(string origin, IEnumerable<SyntheticPerson> people, DateOnly issuedOn, CancellationToken ct = default)
+    {
+        var docs = new ProvinceDocuments(cluster[origin].Registry.Profile);
+        var request = new IssueCertificatesRequest();
+        request.Entries.AddRange(people.Select(p => new IssueCertificatesRequest.Types.Entry
+        {
+            IdempotencyKey = Guid.NewGuid().ToString("N"),
+            Request = new IssueCertificateRequest { Certificate = docs.BuildCertificate(p, null, issuedOn) },
+        }));
+        return await Client(origin).IssueCertificatesAsync(request, deadline: DateTime.UtcNow.AddSeconds(60), cancellationToken: ct);
+    }
+
+    /// <summary>
+    /// Many applications in one SubmitApplications call. <paramref name="keys"/> gives each entry's idempotency key
+    /// (a new one per entry when null), so a test can send the same batch again.
+    /// </summary>
+    public async Task<SubmitApplicationsResponse> SubmitManyAsync(string destination, IReadOnlyList<SubmitApplicationRequest> requests,
+        IReadOnlyList<string>? keys = null, CancellationToken ct = default)
+    {
+        var batch = new SubmitApplicationsRequest();
+        batch.Entries.AddRange(requests.Select((r, i) => new SubmitApplicationsRequest.Types.Entry
+        {
+            IdempotencyKey = keys?[i] ?? Guid.NewGuid().ToString("N"),
+            Request = r,
+        }));
+        return await Client(destination).SubmitApplicationsAsync(batch, deadline: DateTime.UtcNow.AddSeconds(60), cancellationToken: ct);
+    }
+
     /// <summary>Polls the node until its copy of the transfer is in one of <paramref name="states"/>.</summary>
     public async Task<Transfer> WaitForStateAsync(string province, string transferId, TimeSpan timeout, params TransferState[] states)
     {

@@ -26,7 +26,7 @@ public interface IIdempotencyCache
 
     /// <summary>
     /// Marks the key as in progress for <paramref name="ttl"/>. False means another call holds it right now.
-    /// True when the cache cannot tell (unavailable): the database's key lock still serializes the calls.
+    /// True when the cache cannot tell (unavailable): the key's reserved row in the database still serializes the calls.
     /// </summary>
     Task<bool> TryReserveAsync(string key, TimeSpan ttl, CancellationToken ct = default);
 

@@ -30,6 +30,7 @@ public static class NodeApplication
         {
             o.Interceptors.Add<ErrorInterceptor>();
             o.Interceptors.Add<RequestBoundsInterceptor>(); // inside ErrorInterceptor, before every handler
+            o.Interceptors.Add<AdmissionInterceptor>(); // after the bounds: bad input is refused without taking a slot
             o.Interceptors.Add<OutboxHandOffInterceptor>(); // innermost: sees exactly what the call committed
             o.MaxReceiveMessageSize = RequestBounds.MaxMessageBytes; // larger bodies: RESOURCE_EXHAUSTED, never decoded
         });
@@ -56,6 +57,7 @@ public static class NodeApplication
     private static void AddTransferHandlers(IServiceCollection services)
     {
         services.AddSingleton<TransferSteps>();
+        services.AddSingleton<DocumentNumbers>();
         services.AddSingleton<IssueCertificateHandler>();
         services.AddSingleton<SubmitApplicationHandler>();
         services.AddSingleton<WithdrawTransferHandler>();
@@ -142,6 +144,8 @@ public static class NodeApplication
 
         services.AddSingleton<IIdempotencyCache>(sp => IdempotencyCacheFactory.Create(config, sp));
         services.AddSingleton<IdempotentCalls>();
+        services.AddSingleton<BatchedCalls>();
+        services.AddSingleton<AdmissionInterceptor>(); // one limiter for the node, not one per call
         services.AddSingleton<EnvelopeFactory>();
         services.AddSingleton<TransferViews>();
         services.AddSingleton<InboxHealth>();

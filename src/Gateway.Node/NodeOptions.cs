@@ -29,6 +29,19 @@ public sealed class NodeOptions
     /// </summary>
     public TimeSpan WorkItemRedeliveryTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Default of <see cref="MaxConcurrentCalls"/>: 8 per core (a call mostly waits on the database, not the CPU).</summary>
+    public static int DefaultMaxConcurrentCalls => 8 * Math.Max(1, Environment.ProcessorCount);
+
+    /// <summary>
+    /// Mutating calls (start calls, batches, withdrawals) that run at once ("Gateway:MaxConcurrentCalls"); 0 means
+    /// <see cref="DefaultMaxConcurrentCalls"/>. Each holds a database connection until its commit, so keep it below the
+    /// pool size (Storage: 10 × cores + 10 unless the connection string sets Maximum Pool Size).
+    /// </summary>
+    public int MaxConcurrentCalls { get; set; }
+
+    /// <summary>How long a call over the bound waits for a slot before RESOURCE_EXHAUSTED ("Gateway:AdmissionWait"); also its RetryInfo delay (at least 100 ms).</summary>
+    public TimeSpan AdmissionWait { get; set; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>Largest number of envelopes applied in one database transaction.</summary>
     public int InboxBatchSize { get; set; } = 200;
 

@@ -33,9 +33,34 @@ public sealed class NodeDatabase : IAsyncDisposable
         Pipeline = BuildPipeline(Options, _logger);
     }
 
-    /// <summary>Creates a database over a new data source that it owns and disposes.</summary>
+    /// <summary>
+    /// Creates a database over a new data source that it owns and disposes. When the connection string does not set
+    /// <c>Maximum Pool Size</c>, the pool follows the core count (<see cref="DefaultMaxPoolSize"/>) instead of Npgsql's 100.
+    /// </summary>
     public static NodeDatabase Create(string connectionString, NodeDatabaseOptions? options = null, ILogger? logger = null) =>
-        new(NpgsqlDataSource.Create(connectionString), options, logger, ownsDataSource: true);
+        new(NpgsqlDataSource.Create(WithPoolSize(connectionString, Environment.ProcessorCount)), options, logger, ownsDataSource: true);
+
+    /// <summary>
+    /// Pool size of a node: 10 × cores + 10. Admission lets 8 × cores mutating calls in at once (one connection each);
+    /// the rest serves the inbox, the relay, work-item streams, reads, health checks and the first use of a document
+    /// sequence. More connections buy no throughput (the database is CPU- and WAL-bound) and several nodes share
+    /// one server's max_connections.
+    /// </summary>
+    public static int DefaultMaxPoolSize(int processorCount) => 10 * Math.Max(1, processorCount) + 10;
+
+    /// <summary>The connection string with <see cref="DefaultMaxPoolSize"/> unless it names its own Maximum Pool Size.</summary>
+    public static string WithPoolSize(string connectionString, int processorCount)
+    {
+        // Npgsql's builder claims every keyword it knows; the generic one lists only those written.
+        var written = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (written.Keys.Cast<string>().Any(k => k.Replace(" ", "", StringComparison.Ordinal).ToLowerInvariant() is "maximumpoolsize" or "maxpoolsize"))
+            return connectionString;
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        builder.MaxPoolSize = DefaultMaxPoolSize(processorCount);
+        // Keep a smaller minimum the caller may have set at or below the new maximum.
+        if (builder.MinPoolSize > builder.MaxPoolSize) builder.MinPoolSize = builder.MaxPoolSize;
+        return builder.ConnectionString;
+    }
 
     public NpgsqlDataSource DataSource { get; }
 

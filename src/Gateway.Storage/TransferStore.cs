@@ -108,18 +108,6 @@ public static class TransferStore
         return rows;
     }
 
-    public static async Task<int> NextDocumentSequenceAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string region, int year, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand("""
-            INSERT INTO certificate_sequences (region, year, last_no) VALUES (@region, @year, 1)
-            ON CONFLICT (region, year) DO UPDATE SET last_no = certificate_sequences.last_no + 1
-            RETURNING last_no
-            """, conn, tx);
-        cmd.Parameters.AddWithValue("region", region);
-        cmd.Parameters.AddWithValue("year", year);
-        return (int)(await cmd.ExecuteScalarAsync(ct))!;
-    }
-
     /// <summary>
     /// Records an issued certificate. It supersedes the person's earlier live certificates of the same insurance type,
     /// so at most one is live per person and type. Refused (returns the open transfer's id) while an earlier one is

@@ -53,7 +53,7 @@ public sealed class QuietClusterFixture : IAsyncLifetime
             await using var cmd = new NpgsqlCommand("""
                 SELECT concat_ws('/', (SELECT count(*) FROM transfers), (SELECT coalesce(sum(version), 0) FROM transfers),
                     (SELECT count(*) FROM certificates), (SELECT count(*) FROM certificates WHERE status = 'live'),
-                    (SELECT coalesce(sum(last_no), 0) FROM certificate_sequences), (SELECT count(*) FROM outbox),
+                    (SELECT coalesce(sum(last_no), 0) FROM document_numbers_used), (SELECT count(*) FROM outbox),
                     (SELECT count(*) FROM work_items), (SELECT count(*) FROM work_items WHERE status <> 'pending'),
                     (SELECT count(*) FROM idempotency_keys), (SELECT count(*) FROM dead_letters), (SELECT count(*) FROM transfer_timeline))
                 """, conn);

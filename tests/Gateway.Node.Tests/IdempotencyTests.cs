@@ -175,18 +175,21 @@ public sealed class IdempotencyTests(ClusterFixture fx)
     }
 
     [Fact]
-    public async Task Insert_that_lost_the_race_rolls_back_the_effect_and_answers_the_stored_first_response()
+    public async Task A_call_that_waits_on_another_calls_reservation_acts_never_and_answers_its_first_response()
     {
         await using var calls = await Calls.StartAsync(fx);
         var key = $"issue-150102198803154417-{Guid.NewGuid():N}";
         var request = new StringValue { Value = "a" };
         var winner = new StringValue { Value = "the first response" };
-        // Another call stores the key between this call's lookup and its insert.
-        calls.DuringEffect = () => calls.StoreAsync(key, RequestHash.Compute(Calls.Method, request.ToByteArray()), winner);
+        // Another call with the same key has reserved it and is still running its effect.
+        await using var other = await calls.ReserveAsync(key, RequestHash.Compute(Calls.Method, request.ToByteArray()));
 
-        var answer = await calls.RunAsync(key, request.Value);
+        var answer = calls.RunAsync(key, request.Value);
+        await Task.Delay(300);
+        Assert.False(answer.IsCompleted, "the call waits for the reservation's transaction");
+        await other.CommitAsync(winner);
 
-        Assert.Equal(winner, answer);
+        Assert.Equal(winner, await answer.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal(0, await calls.EffectsAsync(key));
         Assert.Equal(winner.ToByteArray(), (await calls.FindAsync(key))!.Response);
         Assert.Equal(winner.ToByteArray(), (await calls.Cache.GetAsync(key, calls.Clock.Now))!.Response);
@@ -195,14 +198,31 @@ public sealed class IdempotencyTests(ClusterFixture fx)
     }
 
     [Fact]
-    public async Task Insert_that_lost_the_race_to_another_request_is_refused_with_the_keys_hash_and_changes_nothing()
+    public async Task A_call_that_waits_on_a_reservation_that_rolls_back_acts_once_itself()
+    {
+        await using var calls = await Calls.StartAsync(fx);
+        var key = $"k-{Guid.NewGuid():N}";
+        var other = await calls.ReserveAsync(key, RequestHash.Compute(Calls.Method, new StringValue { Value = "a" }.ToByteArray()));
+
+        var answer = calls.RunAsync(key, "a");
+        await Task.Delay(300);
+        await other.DisposeAsync(); // rolls back: the other call failed
+
+        Assert.Equal("effect 1", (await answer.WaitAsync(TimeSpan.FromSeconds(10))).Value);
+        Assert.Equal(1, await calls.EffectsAsync(key));
+    }
+
+    [Fact]
+    public async Task A_call_that_waits_on_another_requests_reservation_is_refused_with_the_keys_hash_and_changes_nothing()
     {
         await using var calls = await Calls.StartAsync(fx);
         var key = $"issue-150102198803154417-{Guid.NewGuid():N}";
-        calls.DuringEffect = () => calls.StoreAsync(key, RequestHash.Compute(Calls.Method, new StringValue { Value = "other" }.ToByteArray()),
-            new StringValue { Value = "other's response" });
+        await using var other = await calls.ReserveAsync(key, RequestHash.Compute(Calls.Method, new StringValue { Value = "other" }.ToByteArray()));
 
-        var refused = await Assert.ThrowsAsync<RefusedException>(() => calls.RunAsync(key, "a"));
+        var answer = calls.RunAsync(key, "a");
+        await Task.Delay(300);
+        await other.CommitAsync(new StringValue { Value = "other's response" });
+        var refused = await Assert.ThrowsAsync<RefusedException>(() => answer.WaitAsync(TimeSpan.FromSeconds(10)));
 
         Assert.Equal(IdempotentCalls.KeyReusedReason, refused.Reason);
         Assert.Equal(IdempotencyKeyHash.Of(key), refused.Metadata[IdempotentCalls.KeyHashMetadata]);
@@ -259,7 +279,6 @@ public sealed class IdempotencyTests(ClusterFixture fx)
         public ManualClock Clock { get; } = new(new DateTimeOffset(2040, 3, 2, 8, 0, 0, TimeSpan.Zero));
         public TimeSpan Window { get; }
         public LogLines Log { get; } = new();
-        public Func<Task>? DuringEffect { get; set; }
 
         public static async Task<Calls> StartAsync(ClusterFixture fx)
         {
@@ -291,18 +310,33 @@ public sealed class IdempotencyTests(ClusterFixture fx)
                     cmd.Parameters.AddWithValue("n", n);
                     await cmd.ExecuteNonQueryAsync(ct);
                 }
-                if (DuringEffect is { } during)
-                {
-                    DuringEffect = null;
-                    await during();
-                }
                 return new StringValue { Value = $"effect {n}" };
             });
 
-        /// <summary>Another call's committed record for the key, on its own connection and without the key lock.</summary>
-        public Task StoreAsync(string key, byte[] requestHash, IMessage response) =>
-            Db.InTransactionAsync((c, t, ct) => IdempotencyRecordStore.InsertAsync(c, t,
-                new IdempotencyRecord(key, Method, requestHash, response.ToByteArray(), Clock.Now, Clock.Now + Window), ct));
+        /// <summary>Another call's reservation of the key, open until it commits with a response or is disposed (rolled back).</summary>
+        public async Task<Reservation> ReserveAsync(string key, byte[] requestHash)
+        {
+            var conn = await Db.DataSource.OpenConnectionAsync();
+            var tx = await conn.BeginTransactionAsync();
+            var reserved = await IdempotencyRecordStore.ReserveAsync(conn, tx, key, Method, requestHash, Clock.Now, Clock.Now + Window);
+            Assert.True(reserved.Reserved);
+            return new Reservation(conn, tx, key);
+        }
+
+        public sealed class Reservation(NpgsqlConnection conn, NpgsqlTransaction tx, string key) : IAsyncDisposable
+        {
+            public async Task CommitAsync(IMessage response)
+            {
+                await IdempotencyRecordStore.CompleteAsync(conn, tx, key, response.ToByteArray());
+                await tx.CommitAsync();
+            }
+
+            public async ValueTask DisposeAsync()
+            {
+                await tx.DisposeAsync();
+                await conn.DisposeAsync();
+            }
+        }
 
         public Task<IdempotencyRecord?> FindAsync(string key) =>
             Db.WithConnectionAsync((c, ct) => IdempotencyRecordStore.FindAsync(c, null, key, Clock.Now, ct));

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Npgsql;
 
 namespace Gateway.Storage.Tests;
 
@@ -57,33 +57,94 @@ public sealed class IdempotencyRecordStoreTests(PostgresFixture fixture) : Datab
         Assert.NotNull(await Db.WithConnectionAsync((c, ct) => IdempotencyRecordStore.FindAsync(c, null, fresh, T0, ct)));
     }
 
+    private const string Method = "/gateway.transfer.v1.TransferService/SubmitApplication";
+
+    private static Task<IdempotencyReservation> ReserveAsync(NpgsqlConnection c, NpgsqlTransaction t, string key, DateTimeOffset now, CancellationToken ct = default) =>
+        IdempotencyRecordStore.ReserveAsync(c, t, key, Method, [0xAA, 0xBB], now, now + TimeSpan.FromHours(24), ct);
+
     [Fact]
-    public async Task Calls_with_the_same_key_serialize_on_the_key_lock_and_other_keys_do_not_wait()
+    public async Task Reserving_a_key_makes_a_concurrent_call_with_that_key_wait_and_then_see_the_first_response()
     {
         var key = NewId("key");
         await using var connA = await Db.DataSource.OpenConnectionAsync();
         await using var txA = await connA.BeginTransactionAsync();
-        await IdempotencyRecordStore.LockKeyAsync(connA, txA, key);
+        Assert.True((await ReserveAsync(connA, txA, key, T0)).Reserved);
 
-        var other = Stopwatch.StartNew();
-        await Db.InTransactionAsync((c, t, ct) => IdempotencyRecordStore.LockKeyAsync(c, t, NewId("other"), ct));
-        other.Stop();
+        // Another key does not wait for the first transaction.
+        var other = await Db.InTransactionAsync((c, t, ct) => ReserveAsync(c, t, NewId("other"), T0, ct)).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(other.Reserved);
 
-        var sameKey = Db.InTransactionAsync(async (c, t, ct) =>
-        {
-            await IdempotencyRecordStore.LockKeyAsync(c, t, key, ct);
-            // Sees what the first holder committed.
-            return await IdempotencyRecordStore.FindAsync(c, t, key, T0, ct);
-        });
+        var sameKey = Db.InTransactionAsync((c, t, ct) => ReserveAsync(c, t, key, T0 + TimeSpan.FromSeconds(1), ct));
         await Task.Delay(300);
         Assert.False(sameKey.IsCompleted, "second call with the same key must wait for the first");
 
-        await IdempotencyRecordStore.InsertAsync(connA, txA, Record(key, T0));
+        await IdempotencyRecordStore.CompleteAsync(connA, txA, key, [7]);
         await txA.CommitAsync();
 
         var seen = await sameKey.WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.NotNull(seen);
-        Assert.True(other.Elapsed < TimeSpan.FromSeconds(5));
+        Assert.False(seen.Reserved);
+        Assert.Equal([7], seen.Holder!.Response);
+        Assert.Equal(T0, seen.Holder.CreatedAt);
+    }
+
+    [Fact]
+    public async Task A_reservation_that_rolls_back_leaves_the_key_free_for_the_waiting_call()
+    {
+        var key = NewId("key");
+        await using var connA = await Db.DataSource.OpenConnectionAsync();
+        await using var txA = await connA.BeginTransactionAsync();
+        await ReserveAsync(connA, txA, key, T0);
+
+        var sameKey = Db.InTransactionAsync(async (c, t, ct) =>
+        {
+            var reservation = await ReserveAsync(c, t, key, T0, ct);
+            if (reservation.Reserved) await IdempotencyRecordStore.CompleteAsync(c, t, key, [2], ct);
+            return reservation;
+        });
+        await Task.Delay(300);
+        await txA.RollbackAsync();
+
+        Assert.True((await sameKey.WaitAsync(TimeSpan.FromSeconds(10))).Reserved);
+        var stored = await Db.WithConnectionAsync((c, ct) => IdempotencyRecordStore.FindAsync(c, null, key, T0, ct));
+        Assert.Equal([2], stored!.Response);
+    }
+
+    [Fact]
+    public async Task Reserving_answers_a_committed_live_record_in_one_statement_and_takes_over_an_expired_one()
+    {
+        var key = NewId("key");
+        await Db.InTransactionAsync((c, t, ct) => IdempotencyRecordStore.InsertAsync(c, t, Record(key, T0, response: 1), ct));
+
+        var live = await Db.InTransactionAsync((c, t, ct) => ReserveAsync(c, t, key, T0 + TimeSpan.FromHours(1), ct));
+        var expired = await Db.InTransactionAsync(async (c, t, ct) =>
+        {
+            var reservation = await ReserveAsync(c, t, key, T0 + TimeSpan.FromHours(25), ct);
+            await IdempotencyRecordStore.CompleteAsync(c, t, key, [3], ct);
+            return reservation;
+        });
+
+        Assert.False(live.Reserved);
+        Assert.Equal([1], live.Holder!.Response);
+        Assert.True(expired.Reserved);
+        var found = await Db.WithConnectionAsync((c, ct) => IdempotencyRecordStore.FindAsync(c, null, key, T0 + TimeSpan.FromHours(26), ct));
+        Assert.Equal([3], found!.Response);
+        Assert.Equal(T0 + TimeSpan.FromHours(25), found.CreatedAt);
+    }
+
+    [Fact]
+    public async Task A_key_reserved_earlier_in_the_same_transaction_is_answered_by_its_record()
+    {
+        var key = NewId("key");
+        var (first, second) = await Db.InTransactionAsync(async (c, t, ct) =>
+        {
+            var a = await ReserveAsync(c, t, key, T0, ct);
+            await IdempotencyRecordStore.CompleteAsync(c, t, key, [5], ct);
+            return (a, await ReserveAsync(c, t, key, T0, ct));
+        });
+
+        Assert.True(first.Reserved);
+        Assert.False(second.Reserved);
+        Assert.Equal([5], second.Holder!.Response);
     }
 
     [Fact]
@@ -115,7 +176,7 @@ public sealed class IdempotencyRecordStoreTests(PostgresFixture fixture) : Datab
         await using var loserTx = await loserConn.BeginTransactionAsync();
         Assert.Null(await IdempotencyRecordStore.FindAsync(loserConn, loserTx, key, T0));
 
-        // The winner inserts between the loser's lookup and its insert, without the key lock, and commits while the loser waits on the row.
+        // The winner inserts between the loser's lookup and its insert and commits while the loser waits on the row.
         await using var winnerConn = await Db.DataSource.OpenConnectionAsync();
         await using var winnerTx = await winnerConn.BeginTransactionAsync();
         Assert.True((await IdempotencyRecordStore.InsertAsync(winnerConn, winnerTx, Record(key, T0, response: 1))).Stored);

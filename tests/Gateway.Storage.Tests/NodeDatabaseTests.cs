@@ -20,6 +20,20 @@ public sealed class NodeDatabaseTests(PostgresFixture fixture) : DatabaseTest(fi
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
+    [Theory]
+    [InlineData(2, 30)]
+    [InlineData(8, 90)]
+    public void Pool_size_follows_the_core_count_unless_the_connection_string_sets_it(int cores, int expected)
+    {
+        var derived = new NpgsqlConnectionStringBuilder(NodeDatabase.WithPoolSize("Host=db;Database=node_15", cores));
+        var own = new NpgsqlConnectionStringBuilder(NodeDatabase.WithPoolSize("Host=db;Database=node_15;Maximum Pool Size=7", cores));
+        var synonym = new NpgsqlConnectionStringBuilder(NodeDatabase.WithPoolSize("Host=db;Database=node_15;MaxPoolSize=9", cores));
+
+        Assert.Equal(expected, derived.MaxPoolSize);
+        Assert.Equal(7, own.MaxPoolSize);
+        Assert.Equal(9, synonym.MaxPoolSize);
+    }
+
     [Fact]
     public async Task Serialization_failure_repeats_the_whole_unit_and_commits_once()
     {

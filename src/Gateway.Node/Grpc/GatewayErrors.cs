@@ -12,9 +12,12 @@ public static class GatewayErrors
     /// <summary>The ErrorInfo domain every reason of this API belongs to.</summary>
     public const string ErrorDomain = "gateway.transfer.v1";
 
-    public static RpcException ToRpc(Exception ex) => ex switch
+    public static RpcException ToRpc(Exception ex) => ex is RpcException rpc ? rpc : ToStatus(ex).ToRpcException();
+
+    /// <summary>The status a call failing with <paramref name="ex"/> ends with; batch calls put it on the failed entry.</summary>
+    public static Google.Rpc.Status ToStatus(Exception ex) => ex switch
     {
-        RpcException rpc => rpc,
+        RpcException rpc => rpc.GetRpcStatus() ?? new Google.Rpc.Status { Code = (int)rpc.StatusCode, Message = rpc.Status.Detail },
         InvalidRequestException bad => Build(Code.InvalidArgument, bad.Message, Any.Pack(new BadRequest
         {
             FieldViolations =
@@ -44,10 +47,10 @@ public static class GatewayErrors
         _ => Build(Code.Internal, "The node could not complete the call; it was not applied unless a retry with the same idempotency key says otherwise.")
     };
 
-    private static RpcException Build(Code code, string message, params Any[] details)
+    private static Google.Rpc.Status Build(Code code, string message, params Any[] details)
     {
         var status = new Google.Rpc.Status { Code = (int)code, Message = message };
         status.Details.AddRange(details);
-        return status.ToRpcException();
+        return status;
     }
 }

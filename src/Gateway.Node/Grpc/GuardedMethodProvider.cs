@@ -126,13 +126,16 @@ public static class GuardedGrpcMethods
     private static bool IsDefaultBinderType(Type t) =>
         (t.IsGenericType ? t.GetGenericTypeDefinition() : t) is { Name: DefaultBinderName } d && d.Assembly == typeof(IServiceMethodProvider<>).Assembly;
 
-    /// <summary>The same method with a request marshaller whose failures are INVALID_ARGUMENT.</summary>
+    /// <summary>
+    /// The same method with a request marshaller whose failures are INVALID_ARGUMENT, and a response marshaller that
+    /// writes bytes already serialised for the idempotency record (<see cref="ResponseBytes"/>) instead of serialising again.
+    /// </summary>
     internal static Method<TRequest, TResponse> Guard<TRequest, TResponse>(Method<TRequest, TResponse> method)
         where TRequest : class where TResponse : class
     {
         var inner = method.RequestMarshaller;
         var guarded = new Marshaller<TRequest>(inner.ContextualSerializer, context => Decode(inner, context));
-        return new Method<TRequest, TResponse>(method.Type, method.ServiceName, method.Name, guarded, method.ResponseMarshaller);
+        return new Method<TRequest, TResponse>(method.Type, method.ServiceName, method.Name, guarded, ResponseBytes.Reusing(method.ResponseMarshaller));
     }
 
     private static T Decode<T>(Marshaller<T> inner, DeserializationContext context)

@@ -12,6 +12,7 @@ namespace Gateway.Node.Grpc;
 /// <summary>The province system's calls. Thin: normalise, then idempotency and a transaction around one handler.</summary>
 public sealed class TransferGrpcService(
     IdempotentCalls calls,
+    BatchedCalls batches,
     IssueCertificateHandler issueCertificate,
     SubmitApplicationHandler submitApplication,
     WithdrawTransferHandler withdrawTransfer,
@@ -37,6 +38,41 @@ public sealed class TransferGrpcService(
         var result = await calls.RunAsync(context, request, (conn, tx, ct) => submitApplication.HandleAsync(conn, tx, request, ct));
         outboxSignal.Notify();
         return result;
+    }
+
+    // A batch entry's record is the unary call's record: same method name, so a key replays across both.
+    private static readonly string IssueCertificateMethod = $"/{TransferService.Descriptor.FullName}/{nameof(IssueCertificate)}";
+    private static readonly string SubmitApplicationMethod = $"/{TransferService.Descriptor.FullName}/{nameof(SubmitApplication)}";
+
+    public override async Task<IssueCertificatesResponse> IssueCertificates(IssueCertificatesRequest request, ServerCallContext context)
+    {
+        var entries = request.Entries.Select(e => (e.IdempotencyKey, e.Request ?? new IssueCertificateRequest())).ToList();
+        foreach (var (_, entry) in entries) RequestValidation.Normalize(entry.Certificate?.Person);
+        var results = await batches.RunAsync(IssueCertificateMethod, entries,
+            (conn, tx, entry, ct) => issueCertificate.HandleAsync(conn, tx, entry, ct), context.CancellationToken);
+        var response = new IssueCertificatesResponse();
+        response.Results.AddRange(results.Select(r => r.Response is { } certificate
+            ? new IssueCertificatesResponse.Types.Result { Certificate = certificate }
+            : new IssueCertificatesResponse.Types.Result { Error = r.Error }));
+        return response;
+    }
+
+    public override async Task<SubmitApplicationsResponse> SubmitApplications(SubmitApplicationsRequest request, ServerCallContext context)
+    {
+        var entries = request.Entries.Select(e => (e.IdempotencyKey, e.Request ?? new SubmitApplicationRequest())).ToList();
+        foreach (var (_, entry) in entries)
+        {
+            RequestValidation.Normalize(entry.Certificate?.Person);
+            RequestValidation.Normalize(entry.Application?.Person);
+        }
+        var results = await batches.RunAsync(SubmitApplicationMethod, entries,
+            (conn, tx, entry, ct) => submitApplication.HandleAsync(conn, tx, entry, ct), context.CancellationToken);
+        outboxSignal.Notify();
+        var response = new SubmitApplicationsResponse();
+        response.Results.AddRange(results.Select(r => r.Response is { } transfer
+            ? new SubmitApplicationsResponse.Types.Result { Transfer = transfer }
+            : new SubmitApplicationsResponse.Types.Result { Error = r.Error }));
+        return response;
     }
 
     public override async Task<Transfer> WithdrawTransfer(WithdrawTransferRequest request, ServerCallContext context)

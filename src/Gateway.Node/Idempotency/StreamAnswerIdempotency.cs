@@ -17,8 +17,7 @@ namespace Gateway.Node.Idempotency;
 /// IDEMPOTENCY_KEY_REUSED.
 /// </summary>
 /// <remarks>
-/// Only PostgreSQL is consulted: the answer is inside a transaction already, and the lookup is one indexed read under
-/// the key's lock. The Redis fast path stays the unary call's; its cached copies come from the same records.
+/// Only PostgreSQL is consulted: the answer is inside a transaction already, and the reservation is one indexed statement. The Redis fast path stays the unary call's; its cached copies come from the same records.
 /// </remarks>
 public sealed class StreamAnswerIdempotency(IOptions<NodeOptions> options, BusinessClock clock, ILogger<StreamAnswerIdempotency> logger)
 {
@@ -39,20 +38,21 @@ public sealed class StreamAnswerIdempotency(IOptions<NodeOptions> options, Busin
     {
         CheckKey(key);
         var hash = RequestHash.Compute(Method, request.ToByteArray());
-        // Same-key answers queue here until the holder's transaction ends (the unary path takes the same lock).
-        await IdempotencyRecordStore.LockKeyAsync(conn, tx, key, ct);
+        // Insert-first, as on the unary path: reserving the key makes a same-key answer wait until this one's
+        // transaction ends, then see its record.
         var now = clock.UtcNow;
-        var existing = await IdempotencyRecordStore.FindAsync(conn, tx, key, now, ct);
-        if (existing is not null)
-            return Replay(key, hash, existing);
-
-        var result = await effect(conn, tx, ct);
-        var record = new IdempotencyRecord(key, Method, hash, result.ToByteArray(), now, now + options.Value.IdempotencyWindow);
-        var insert = await IdempotencyRecordStore.InsertAsync(conn, tx, record, ct);
-        // Committing the effect would act once more under a key whose record is another call's.
-        if (!insert.Stored)
-            throw new KeyStoredMeanwhileException();
-        return result;
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            var reservation = await IdempotencyRecordStore.ReserveAsync(conn, tx, key, Method, hash, now, now + options.Value.IdempotencyWindow, ct);
+            if (reservation.Holder is { } holder)
+                return Replay(key, hash, holder);
+            if (!reservation.Reserved)
+                continue; // the holder expired or was purged between the two reads: reserve again
+            var result = await effect(conn, tx, ct);
+            await IdempotencyRecordStore.CompleteAsync(conn, tx, key, result.ToByteArray(), ct);
+            return result;
+        }
+        throw new KeyStoredMeanwhileException();
     }
 
     private AnswerWorkItemResponse Replay(string key, byte[] hash, IdempotencyRecord first)

@@ -12,7 +12,7 @@ namespace Gateway.Node.Transfers.Calls;
 /// Origin: numbers and records a certificate (参保凭证). A new certificate supersedes the person's earlier live one of
 /// the same insurance type, so exactly one can start a transfer-out; none is issued while one serves an open transfer.
 /// </summary>
-public sealed class IssueCertificateHandler(TransferSteps steps)
+public sealed class IssueCertificateHandler(TransferSteps steps, DocumentNumbers numbers)
 {
     public async Task<Certificate> HandleAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IssueCertificateRequest request, CancellationToken ct)
     {
@@ -21,7 +21,7 @@ public sealed class IssueCertificateHandler(TransferSteps steps)
         RequestValidation.ValidateCertificateForIssue(certificate, steps.Node.Province, today);
 
         var issuedOn = string.IsNullOrEmpty(certificate.IssuedOn) ? today : DateOnly.ParseExact(certificate.IssuedOn, "yyyy-MM-dd");
-        certificate.Number = (await DocumentNumbers.NextAsync(conn, tx, "certificate", new DivisionCode(certificate.InsuplcAdmdvs), issuedOn.Year, ct)).Value;
+        certificate.Number = (await numbers.NextAsync(conn, tx, "certificate", new DivisionCode(certificate.InsuplcAdmdvs), issuedOn.Year, ct)).Value;
         certificate.IssuedOn = TransferSteps.Iso(issuedOn);
         certificate.AccountBalanceCapitals = new Money(certificate.AccountBalanceFen).ToChineseCapitals();
 

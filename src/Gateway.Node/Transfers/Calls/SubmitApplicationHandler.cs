@@ -12,7 +12,7 @@ using DomainTransfer = Gateway.Domain.Transfers.Transfer;
 namespace Gateway.Node.Transfers.Calls;
 
 /// <summary>Destination: accepts an application with its certificate and sends the contact letter, in one transaction.</summary>
-public sealed class SubmitApplicationHandler(TransferSteps steps, TransferViews views, ILogger<SubmitApplicationHandler> logger)
+public sealed class SubmitApplicationHandler(TransferSteps steps, TransferViews views, DocumentNumbers numbers, ILogger<SubmitApplicationHandler> logger)
 {
     public async Task<Contracts.Transfer.V1.Transfer> HandleAsync(NpgsqlConnection conn, NpgsqlTransaction tx, SubmitApplicationRequest request, CancellationToken ct)
     {
@@ -36,8 +36,8 @@ public sealed class SubmitApplicationHandler(TransferSteps steps, TransferViews 
         var destinationRegion = new DivisionCode(request.DestinationAgency.Admdvs);
         var application = request.Application.Clone();
         if (string.IsNullOrEmpty(application.Number))
-            application.Number = (await DocumentNumbers.NextAsync(conn, tx, "application", destinationRegion, acceptedOn.Year, ct)).Value;
-        var letterNumber = await DocumentNumbers.NextAsync(conn, tx, "letter", destinationRegion, acceptedOn.Year, ct);
+            application.Number = (await numbers.NextAsync(conn, tx, "application", destinationRegion, acceptedOn.Year, ct)).Value;
+        var letterNumber = await numbers.NextAsync(conn, tx, "letter", destinationRegion, acceptedOn.Year, ct);
 
         // The letter goes out with the acceptance: same transaction, so "accepted" never exists without it.
         var transfer = DomainTransfer.Accept(transferId, origin, destination, acceptedOn);
