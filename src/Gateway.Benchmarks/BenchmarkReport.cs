@@ -133,6 +133,7 @@ public sealed class BenchmarkReport(BenchmarkSettings settings, BenchmarkResults
             .AddColumns("call → answer", "count");
         foreach (var (kind, n) in h.ByKindAndStatus.OrderBy(k => k.Key)) table.AddRow(Markup.Escape(kind), n.ToString("N0"));
         table.AddRow("[bold]peak working set / GC committed while it ran[/]", $"{Format.Bytes(h.PeakWorkingSetBytes)} / {Format.Bytes(h.PeakCommittedBytes)}");
+        table.AddRow("largest gen0 when an ephemeral GC began (≈ the gen0 budget)", Format.Bytes(h.PeakGen0BeforeGcBytes));
         table.AddRow("allocated while it ran (whole process)", $"{Format.Bytes(h.AllocatedBytes)} ({Format.Bytes(h.Calls > 0 ? (double)h.AllocatedBytes / h.Calls : double.NaN)} per call)");
         foreach (var (kind, bytes) in h.Gc.AllocatedByKind.OrderByDescending(k => k.Value)) table.AddRow($"allocated on the {kind} (sampled)", Format.Bytes(bytes));
         foreach (var (kind, type, bytes) in h.Gc.TopLargeTypes) table.AddRow(Markup.Escape($"  {kind}: {type}"), Format.Bytes(bytes));

@@ -94,7 +94,7 @@ public sealed class MemoryPeakSampler : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
-    private long _workingSet, _committed;
+    private long _workingSet, _committed, _gen0;
 
     private MemoryPeakSampler() => _loop = Task.Run(LoopAsync);
 
@@ -106,16 +106,19 @@ public sealed class MemoryPeakSampler : IAsyncDisposable
         {
             _workingSet = Math.Max(_workingSet, Environment.WorkingSet);
             _committed = Math.Max(_committed, GC.GetGCMemoryInfo().TotalCommittedBytes);
+            // gen0's size when the last ephemeral GC began: how much the GC lets gen0 grow (its budget) on this machine.
+            var ephemeral = GC.GetGCMemoryInfo(GCKind.Ephemeral).GenerationInfo;
+            if (ephemeral.Length > 0) _gen0 = Math.Max(_gen0, ephemeral[0].SizeBeforeBytes);
             try { await Task.Delay(20, _stop.Token); }
             catch (OperationCanceledException) { return; }
         }
     }
 
-    public async Task<(long WorkingSet, long Committed)> StopAsync()
+    public async Task<(long WorkingSet, long Committed, long Gen0Before)> StopAsync()
     {
         await _stop.CancelAsync();
         await _loop;
-        return (_workingSet, _committed);
+        return (_workingSet, _committed, _gen0);
     }
 
     public async ValueTask DisposeAsync()

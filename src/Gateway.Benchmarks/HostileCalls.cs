@@ -9,7 +9,7 @@ namespace Gateway.Benchmarks;
 
 /// <summary>What the hostile-calls phase did: calls by outcome, and whether the node still served afterwards.</summary>
 public sealed record HostileResult(int Calls, TimeSpan Elapsed, IReadOnlyDictionary<string, int> ByKindAndStatus, int Unexpected,
-    string? FirstUnexpected, bool ServingAfter, long BytesSent, long AllocatedBytes, long PeakWorkingSetBytes, long PeakCommittedBytes, GcActivity Gc);
+    string? FirstUnexpected, bool ServingAfter, long BytesSent, long AllocatedBytes, long PeakWorkingSetBytes, long PeakCommittedBytes, long PeakGen0BeforeGcBytes, GcActivity Gc);
 
 /// <summary>
 /// A few thousand malformed calls against one node, as a broken or hostile client would send them (the same
@@ -103,7 +103,7 @@ public sealed class HostileCalls(GatewayCluster cluster, BenchmarkSettings setti
         await Task.WhenAll(Enumerable.Range(0, settings.Concurrency).Select(_ => Task.Run(Worker, ct)));
         var elapsed = clock.Elapsed;
         var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
-        var (peakWorkingSet, peakCommitted) = await peaks.StopAsync();
+        var (peakWorkingSet, peakCommitted, peakGen0) = await peaks.StopAsync();
         var activity = await gc.StopAsync();
         var serving = false;
         try
@@ -114,6 +114,6 @@ public sealed class HostileCalls(GatewayCluster cluster, BenchmarkSettings setti
         }
         catch (RpcException) { }
         return new HostileResult(outcomes.Values.Sum(), elapsed, outcomes, unexpected, firstUnexpected, serving, sent, allocated,
-            peakWorkingSet, peakCommitted, activity);
+            peakWorkingSet, peakCommitted, peakGen0, activity);
     }
 }
