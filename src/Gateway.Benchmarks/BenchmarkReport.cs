@@ -139,6 +139,9 @@ public sealed class BenchmarkReport(BenchmarkSettings settings, BenchmarkResults
         foreach (var (kind, type, bytes) in h.Gc.TopLargeTypes) table.AddRow(Markup.Escape($"  {kind}: {type}"), Format.Bytes(bytes));
         table.AddRow("collections", Markup.Escape(string.Join(", ", h.Gc.CollectionsByGenerationAndReason.OrderBy(k => k.Key).Select(k => $"{k.Key} × {k.Value}"))));
         table.AddRow("node serving afterwards", h.ServingAfter ? "yes" : "[red]no[/]");
+        if (r.HostileProcess is { } p)
+            table.AddRow($"[bold]node {BenchmarkRun.Second} as its own process[/] ({p.Calls.Calls:N0} calls, {p.Calls.Unexpected} unexpected)",
+                $"resident {Format.Bytes(p.IdleRssBytes)} idle → peak {Format.Bytes(p.PeakRssBytes)} → {Format.Bytes(p.SettledRssBytes)} {p.Settle.TotalSeconds:0} s later");
         AnsiConsole.Write(table);
     }
 
@@ -236,6 +239,8 @@ public sealed class BenchmarkReport(BenchmarkSettings settings, BenchmarkResults
         Target("allocated per transfer (burst)", Median(r.Burst, b => b.AllocatedPerTransfer), 150 * KiB, true, Format.Bytes);
         Target("working set after the burst", WorkingSetAfterBurst ?? double.NaN, 256 * MiB, true, Format.Bytes);
         Target("working set after the hostile calls", r.MemoryAt(BenchmarkRun.MemAfterHostile)?.WorkingSetBytes ?? double.NaN, 256 * MiB, true, Format.Bytes);
+        if (r.HostileProcess is { } p)
+            Target($"node {BenchmarkRun.Second} process, resident after the hostile calls (peak)", p.PeakRssBytes, 256 * MiB, true, Format.Bytes);
         AnsiConsole.Write(table);
     }
 

@@ -27,6 +27,7 @@ public sealed class BenchmarkResults
 
     public KafkaThroughputResult? KafkaThroughput { get; set; }
     public HostileResult? Hostile { get; set; }
+    public HostileProcessResult? HostileProcess { get; set; }
     public List<MemorySnapshot> Memory { get; } = [];
     public int EchoPayloadBytes { get; set; }
     public List<string> Problems { get; } = [];

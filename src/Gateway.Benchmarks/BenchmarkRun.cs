@@ -167,6 +167,21 @@ public sealed class BenchmarkRun(BenchmarkSettings settings)
             }
         }
 
+        if (settings.HostileProcess && settings.HostileCalls > 0 && results.Problems.Count == 0)
+        {
+            try
+            {
+                Step($"Hostile calls: {settings.HostileCalls} malformed calls against node {Second} started as its own process");
+                var process = results.HostileProcess = await HostileProcess.RunAsync(settings, First, Second, ct);
+                if (process.Calls.Unexpected > 0) results.Problems.Add($"hostile calls (node process): {process.Calls.Unexpected} answered other than refused ({process.Calls.FirstUnexpected})");
+                if (!process.Calls.ServingAfter) results.Problems.Add("hostile calls (node process): the node did not answer its health check afterwards");
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                results.Problems.Add($"hostile calls (node process) stopped early: {ex.GetType().Name}: {ex.Message}");
+            }
+        }
+
         new BenchmarkReport(settings, results).Print();
         AnsiConsole.MarkupLineInterpolated($"Total run time {total.Elapsed.TotalSeconds:N1} s.");
         foreach (var note in results.Notes) AnsiConsole.MarkupLineInterpolated($"[yellow]Note:[/] {note}");

@@ -29,6 +29,9 @@ public sealed record BenchmarkSettings
     /// <summary>Malformed calls in the hostile-calls phase.</summary>
     public int HostileCalls { get; init; } = 3_000;
 
+    /// <summary>Also run the hostile calls against a node started as its own process, and report that process's resident memory.</summary>
+    public bool HostileProcess { get; init; }
+
     public bool UseRedis { get; init; } = true;
 
     /// <summary>Upper bound on each transfer phase; the run reports a failure instead of waiting longer.</summary>

@@ -136,10 +136,14 @@ public static class GcConfiguration
         var vars = GC.GetConfigurationVariables();
         string Var(string name) => vars.TryGetValue(name, out var v) ? v?.ToString() ?? "" : "-";
         var info = GC.GetGCMemoryInfo();
-        var hardLimit = Convert.ToInt64(vars.GetValueOrDefault("HeapHardLimit") ?? 0L);
+        // The names GetConfigurationVariables uses are the GC's public config names, with or without the GC prefix.
+        object? First(params string[] names) => names.Select(n => vars.GetValueOrDefault(n)).FirstOrDefault(v => v is not null);
+        var hardLimit = Convert.ToInt64(First("GCHeapHardLimit", "HeapHardLimit") ?? 0L);
+        var conserve = First("GCConserveMemory", "ConserveMemory")?.ToString() ?? "0";
+        var gen0 = First("GCgen0size", "gen0size", "GCGen0Size");
         return $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC, {Var("HeapCount")} heap(s), concurrent {Var("ConcurrentGC")}, " +
-            $"gen0 size {(vars.TryGetValue("GCgen0size", out var g0) ? Format.Bytes(Convert.ToDouble(g0)) : "default")}, " +
-            $"conserve memory {Var("ConserveMemory")}, hard limit {(hardLimit > 0 ? Format.Bytes(hardLimit) : "none")}, " +
+            $"gen0 size {(gen0 is not null && Convert.ToDouble(gen0) > 0 ? Format.Bytes(Convert.ToDouble(gen0)) : "default")}, " +
+            $"conserve memory {conserve}, hard limit {(hardLimit > 0 ? Format.Bytes(hardLimit) : "none")}, " +
             $"memory visible to the GC {Format.Bytes(info.TotalAvailableMemoryBytes)}";
     }
 }

@@ -80,13 +80,18 @@ public sealed class HostileCalls(GatewayCluster cluster, BenchmarkSettings setti
                 var h = calls[(int)(i % calls.Count)];
                 Interlocked.Add(ref sent, h.Body.Length);
                 StatusCode status;
+                string? detail = null;
                 try
                 {
                     await invoker.AsyncUnaryCall(new Method<byte[], byte[]>(MethodType.Unary, h.Service, h.Method, Raw, Raw), null,
                         new CallOptions(h.Headers, DateTime.UtcNow.AddSeconds(30), cancellationToken: ct), h.Body).ResponseAsync;
                     status = StatusCode.OK;
                 }
-                catch (RpcException ex) { status = ex.StatusCode; }
+                catch (RpcException ex)
+                {
+                    status = ex.StatusCode;
+                    detail = ex.Status.Detail;
+                }
                 lock (outcomes)
                 {
                     var key = $"{h.Kind} → {status}";
@@ -94,7 +99,7 @@ public sealed class HostileCalls(GatewayCluster cluster, BenchmarkSettings setti
                     if (!h.Expected.Contains(status))
                     {
                         unexpected++;
-                        firstUnexpected ??= key;
+                        firstUnexpected ??= $"{key}: {detail}";
                     }
                 }
             }

@@ -9,12 +9,13 @@ var duration = new Option<double?>("--duration") { Description = "Seconds of eac
 var concurrency = new Option<int?>("--concurrency") { Description = "Concurrent gRPC callers (default 16)" };
 var kafkaMessages = new Option<int?>("--kafka-messages") { Description = "Messages in the raw Kafka throughput phase (default 20000; 2000 with --quick)" };
 var hostile = new Option<int?>("--hostile-calls") { Description = "Malformed calls in the hostile-calls phase (default 3000; 400 with --quick)" };
+var hostileProcess = new Option<bool>("--hostile-process") { Description = "Also send the hostile calls to a node started as its own process and report its resident memory (about 15 s more)" };
 var noRedis = new Option<bool>("--no-redis") { Description = "Nodes use the in-memory idempotency fast path instead of a private redis-server" };
 
 var root = new RootCommand(
     "Gateway benchmarks: the transfer path (single, burst), node calls, hostile calls and memory, each beside a baseline " +
     "measured in the same run (bare gRPC, Redis, PostgreSQL commits, raw Kafka), with the issue's targets.");
-foreach (var option in new Option[] { quick, single, burst, repeat, duration, concurrency, kafkaMessages, hostile, noRedis }) root.Options.Add(option);
+foreach (var option in new Option[] { quick, single, burst, repeat, duration, concurrency, kafkaMessages, hostile, hostileProcess, noRedis }) root.Options.Add(option);
 root.Validators.Add(result =>
 {
     if (result.GetValue(single) is < 1 or > 10_000) result.AddError("--single must be between 1 and 10000");
@@ -37,6 +38,7 @@ root.SetAction((parse, ct) =>
         Concurrency = parse.GetValue(concurrency) ?? defaults.Concurrency,
         KafkaMessages = parse.GetValue(kafkaMessages) ?? defaults.KafkaMessages,
         HostileCalls = parse.GetValue(hostile) ?? defaults.HostileCalls,
+        HostileProcess = parse.GetValue(hostileProcess),
         UseRedis = !parse.GetValue(noRedis),
     };
     return new BenchmarkRun(settings).RunAsync(ct);
