@@ -140,7 +140,7 @@ public sealed class BenchmarkReport(BenchmarkSettings settings, BenchmarkResults
         table.AddRow("collections", Markup.Escape(string.Join(", ", h.Gc.CollectionsByGenerationAndReason.OrderBy(k => k.Key).Select(k => $"{k.Key} × {k.Value}"))));
         table.AddRow("node serving afterwards", h.ServingAfter ? "yes" : "[red]no[/]");
         if (r.HostileProcess is { } p)
-            table.AddRow($"[bold]node {BenchmarkRun.Second} as its own process[/] ({p.Calls.Calls:N0} calls, {p.Calls.Unexpected} unexpected)",
+            table.AddRow($"[bold]node {BenchmarkRun.Second} as its own process[/] ({p.Calls.Calls:N0} calls, {p.Calls.Unexpected} unexpected, {p.Calls.StreamResets} stream resets)",
                 $"resident {Format.Bytes(p.IdleRssBytes)} idle → peak {Format.Bytes(p.PeakRssBytes)} → {Format.Bytes(p.SettledRssBytes)} {p.Settle.TotalSeconds:0} s later");
         AnsiConsole.Write(table);
     }
