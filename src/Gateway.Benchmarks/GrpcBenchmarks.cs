@@ -57,14 +57,14 @@ public sealed class GrpcBenchmarks(GatewayCluster cluster, BenchmarkSettings set
     private GrpcChannel? _echoChannel;
 
     /// <summary>The echo host stays up across repeats, so only the first run pays for its start (and that one is warmed up).</summary>
-    public async Task<LoadResult> EchoAsync(TimeSpan warmup, CancellationToken ct)
+    public async Task<LoadResult> EchoAsync(TimeSpan warmup, CancellationToken ct, TimeSpan? duration = null)
     {
         _echo ??= await EchoHost.StartAsync(ct);
         _echoChannel ??= GrpcChannel.ForAddress(_echo.Address);
         var client = new EchoService.EchoServiceClient(_echoChannel);
         // Same payload size as a certificate request, so the baseline moves the same bytes.
         var message = new EchoMessage { Payload = ByteString.CopyFrom(new byte[RequestBytes]) };
-        return await LoadRunner.RunAsync("bare gRPC echo (baseline)", settings.Concurrency, warmup, settings.Duration,
+        return await LoadRunner.RunAsync("bare gRPC echo (baseline)", settings.Concurrency, warmup, duration ?? settings.Duration,
             async (_, _, token) => await client.EchoAsync(message, cancellationToken: token), ct);
     }
 
@@ -75,16 +75,16 @@ public sealed class GrpcBenchmarks(GatewayCluster cluster, BenchmarkSettings set
     }
 
     /// <summary>A new idempotency key every call: lock the key, insert the certificate, store key + response, commit, then Redis.</summary>
-    public async Task<LoadResult> IssueCertificateAsync(TimeSpan warmup, CancellationToken ct)
+    public async Task<LoadResult> IssueCertificateAsync(TimeSpan warmup, CancellationToken ct, TimeSpan? duration = null)
     {
         using var channel = GrpcChannel.ForAddress(cluster[province].Address);
         var client = new TransferService.TransferServiceClient(channel);
-        return await LoadRunner.RunAsync("node IssueCertificate (new key)", settings.Concurrency, warmup, settings.Duration,
+        return await LoadRunner.RunAsync("node IssueCertificate (new key)", settings.Concurrency, warmup, duration ?? settings.Duration,
             async (w, n, token) => await client.IssueCertificateAsync(Request(w, n), TransferDriver.Key(), cancellationToken: token), ct);
     }
 
     /// <summary>The same keys again: answered from the Redis fast path without touching PostgreSQL.</summary>
-    public async Task<LoadResult> ReplayAsync(TimeSpan warmup, CancellationToken ct)
+    public async Task<LoadResult> ReplayAsync(TimeSpan warmup, CancellationToken ct, TimeSpan? duration = null)
     {
         var requests = BuildRequests();
         var keys = requests.Select(_ => Guid.NewGuid().ToString("N")).ToArray();
@@ -92,7 +92,7 @@ public sealed class GrpcBenchmarks(GatewayCluster cluster, BenchmarkSettings set
         var client = new TransferService.TransferServiceClient(channel);
         for (var i = 0; i < requests.Length; i++)
             await client.IssueCertificateAsync(requests[i], TransferDriver.Key(keys[i]), cancellationToken: ct);
-        return await LoadRunner.RunAsync("node IssueCertificate (repeated key)", settings.Concurrency, warmup, settings.Duration,
+        return await LoadRunner.RunAsync("node IssueCertificate (repeated key)", settings.Concurrency, warmup, duration ?? settings.Duration,
             async (_, n, token) =>
             {
                 var i = (int)(n % requests.Length);

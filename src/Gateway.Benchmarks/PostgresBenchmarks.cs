@@ -29,11 +29,11 @@ public sealed class PostgresBenchmarks(GatewayCluster cluster, BenchmarkSettings
     }
 
     /// <summary>Independent one-row transactions: concurrent commits can share a WAL flush.</summary>
-    public async Task<LoadResult> IndependentCommitsAsync(int payloadBytes, TimeSpan warmup, CancellationToken ct)
+    public async Task<LoadResult> IndependentCommitsAsync(int payloadBytes, TimeSpan warmup, CancellationToken ct, TimeSpan? duration = null)
     {
         var db = await ScratchAsync(ct);
         var payload = new byte[payloadBytes];
-        return await LoadRunner.RunAsync("PostgreSQL: insert + commit", settings.Concurrency, warmup, settings.Duration,
+        return await LoadRunner.RunAsync("PostgreSQL: insert + commit", settings.Concurrency, warmup, duration ?? settings.Duration,
             (_, _, token) => InsertCommitAsync(db, payload, token), ct);
     }
 
@@ -96,11 +96,11 @@ public sealed class PostgresBenchmarks(GatewayCluster cluster, BenchmarkSettings
     /// The same, after bumping one shared counter row first, as numbering a document from a per-region sequence
     /// does: the row lock is held until commit, so the transactions queue one behind another's WAL flush.
     /// </summary>
-    public async Task<LoadResult> SharedCounterCommitsAsync(int payloadBytes, TimeSpan warmup, CancellationToken ct)
+    public async Task<LoadResult> SharedCounterCommitsAsync(int payloadBytes, TimeSpan warmup, CancellationToken ct, TimeSpan? duration = null)
     {
         var db = await ScratchAsync(ct);
         var payload = new byte[payloadBytes];
-        return await LoadRunner.RunAsync("PostgreSQL: shared counter + insert + commit", settings.Concurrency, warmup, settings.Duration,
+        return await LoadRunner.RunAsync("PostgreSQL: shared counter + insert + commit", settings.Concurrency, warmup, duration ?? settings.Duration,
             async (_, _, token) =>
             {
                 await using var conn = await db.OpenConnectionAsync(token);

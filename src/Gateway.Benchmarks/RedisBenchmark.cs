@@ -10,12 +10,12 @@ public sealed class RedisBenchmark(string endpoint, BenchmarkSettings settings) 
 {
     private ConnectionMultiplexer? _redis;
 
-    public async Task<LoadResult> SetAsync(int valueBytes, TimeSpan warmup, CancellationToken ct)
+    public async Task<LoadResult> SetAsync(int valueBytes, TimeSpan warmup, CancellationToken ct, TimeSpan? duration = null)
     {
         _redis ??= await ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions { EndPoints = { endpoint }, AbortOnConnectFail = false, ClientName = BenchmarkConnections.ApplicationName });
         var db = _redis.GetDatabase();
         var value = new byte[valueBytes];
-        return await LoadRunner.RunAsync("Redis SET round trip (baseline)", settings.Concurrency, warmup, settings.Duration,
+        return await LoadRunner.RunAsync("Redis SET round trip (baseline)", settings.Concurrency, warmup, duration ?? settings.Duration,
             async (w, n, _) => await db.StringSetAsync($"gateway-benchmark:{w}:{n % 64}", value, TimeSpan.FromMinutes(5)), ct);
     }
 
