@@ -136,11 +136,11 @@ public static class GcConfiguration
         var vars = GC.GetConfigurationVariables();
         string Var(string name) => vars.TryGetValue(name, out var v) ? v?.ToString() ?? "" : "-";
         var info = GC.GetGCMemoryInfo();
-        // The names GetConfigurationVariables uses are the GC's public config names, with or without the GC prefix.
-        object? First(params string[] names) => names.Select(n => vars.GetValueOrDefault(n)).FirstOrDefault(v => v is not null);
-        var hardLimit = Convert.ToInt64(First("GCHeapHardLimit", "HeapHardLimit") ?? 0L);
-        var conserve = First("GCConserveMemory", "ConserveMemory")?.ToString() ?? "0";
-        var gen0 = First("GCgen0size", "gen0size", "GCGen0Size");
+        // GetConfigurationVariables names vary (with or without a GC prefix, abbreviated): match by fragment.
+        object? Find(string fragment) => vars.FirstOrDefault(kv => kv.Key.Contains(fragment, StringComparison.OrdinalIgnoreCase)).Value;
+        var hardLimit = Convert.ToInt64(Find("HeapHardLimit") ?? 0L);
+        var conserve = Find("Conserve")?.ToString() ?? "0";
+        var gen0 = Find("gen0size");
         return $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC, {Var("HeapCount")} heap(s), concurrent {Var("ConcurrentGC")}, " +
             $"gen0 size {(gen0 is not null && Convert.ToDouble(gen0) > 0 ? Format.Bytes(Convert.ToDouble(gen0)) : "default")}, " +
             $"conserve memory {conserve}, hard limit {(hardLimit > 0 ? Format.Bytes(hardLimit) : "none")}, " +
