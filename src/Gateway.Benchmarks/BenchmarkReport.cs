@@ -2,70 +2,111 @@ using Spectre.Console;
 
 namespace Gateway.Benchmarks;
 
-/// <summary>The tables: absolute figures per phase, then every ratio against its same-run baseline.</summary>
+/// <summary>
+/// The tables: absolute figures per phase (median and min–max over the repetitions), where a transfer's time goes,
+/// memory, the hostile calls, every ratio against its same-run baseline, and the issue's targets with a verdict.
+/// </summary>
 public sealed class BenchmarkReport(BenchmarkSettings settings, BenchmarkResults r)
 {
+    private const double KiB = 1024, MiB = 1024 * 1024;
+
     public void Print()
     {
-        PrintGrpc();
-        PrintExchange();
+        PrintCalls();
+        PrintSingle();
+        PrintBurst();
         PrintMemory();
+        PrintHostile();
         PrintRatios();
+        PrintTargets();
     }
 
-    private void PrintGrpc()
+    private void PrintCalls()
     {
-        var rows = new[] { r.Echo, r.IssueCertificate, r.Replay, r.GetTransfer, r.PgCommits, r.PgCounterCommits, r.PgTransferReads, r.ViewCpu }
-            .OfType<LoadResult>().ToList();
+        var scenarios = new[] { r.Echo, r.Redis, r.PgCommits, r.PgCounterCommits, r.IssueCertificate, r.Replay, r.PgBurstCommits }
+            .Where(l => l.Count > 0).ToList();
+        var single = new[] { r.GetTransfer, r.PgTransferReads, r.ViewCpu }.OfType<LoadResult>().Select(x => new List<LoadResult> { x });
+        var rows = scenarios.Concat(single).ToList();
         if (rows.Count == 0) return;
         var table = new Table().Border(TableBorder.Rounded)
-            .Title($"[bold]Calls: {settings.Concurrency} concurrent callers (unless said), {settings.Duration.TotalSeconds:0.#} s each[/]")
-            .AddColumns("scenario", "calls", "errors", "calls/s", "p50", "p99", "max", "allocated/call");
-        foreach (var x in rows)
-            table.AddRow(Markup.Escape(x.Name), x.Calls.ToString("N0"), x.Errors.ToString("N0"), Format.Rate(x.CallsPerSecond),
-                Format.Ms(x.Latency.P50Ms), Format.Ms(x.Latency.P99Ms), Format.Ms(x.Latency.MaxMs), Format.Bytes(x.AllocatedPerCall));
+            .Title($"[bold]Calls: {settings.Concurrency} concurrent callers (unless said), {settings.Duration.TotalSeconds:0.#} s each; median (min–max) over the runs[/]")
+            .AddColumns("scenario", "runs", "errors", "calls/s", "p50", "p99", "allocated/call");
+        foreach (var runs in rows)
+            table.AddRow(Markup.Escape(runs[0].Name), runs.Count.ToString(), runs.Sum(x => x.Errors).ToString("N0"),
+                runs.Spread(x => x.CallsPerSecond).Show(Format.Rate), runs.Spread(x => x.Latency.P50Ms).Show(Format.Ms),
+                runs.Spread(x => x.Latency.P99Ms).Show(Format.Ms), Format.Bytes(runs.Spread(x => x.AllocatedPerCall).Median));
         AnsiConsole.Write(table);
+        if (r.IssueCertificate.Count > 0)
+            AnsiConsole.MarkupLineInterpolated($"IssueCertificate callers spread over {r.CertificateRegions} pooling region(s) (the profile of {BenchmarkRun.First} has {r.ProfileRegions}); caller w issues in region w mod {r.CertificateRegions}.");
     }
 
-    private void PrintExchange()
+    // Baseline of one uncontended transfer: the hops and commits on its critical path, one after another.
+    private Spread SingleBaseline(Func<LatencySummary, double> pick) =>
+        Spread.Of(r.KafkaRoundTrip.Zip(r.CommitLatency, (k, c) => TransferPath.PathEnvelopes * pick(k.Latency) + TransferPath.PathCommits * pick(c)));
+
+    private Spread BurstBaseline => r.PgBurstCommits.Spread(x => x.CallsPerSecond / TransferPath.BurstCommits);
+
+    private void PrintSingle()
     {
-        var table = new Table().Border(TableBorder.Rounded).Title("[bold]Kafka: raw client vs the gateway's exchange path[/]")
+        if (r.Single.Count == 0) return;
+        var table = new Table().Border(TableBorder.Rounded)
+            .Title($"[bold]Single transfer, uncontended: {settings.SingleTransfers} one after another, SubmitApplication → both sides ended; median (min–max) over {r.Single.Count} run(s)[/]")
             .AddColumns("figure", "value");
-        if (r.KafkaRoundTrip is { } rtt)
-        {
-            table.AddRow("raw round trip, one message at a time", $"p50 {Format.Ms(rtt.Latency.P50Ms)}, p99 {Format.Ms(rtt.Latency.P99Ms)} ({rtt.Messages} messages)");
-        }
-        if (r.KafkaThroughput is { } k)
-        {
-            table.AddRow("raw produce (idempotent, acks=all)", $"{Format.Rate(k.ProducedPerSecond)} ({k.Messages:N0} × {k.MessageBytes} B, {k.Partitions} partitions)");
-            table.AddRow("raw produce→consume", Format.Rate(k.ConsumedPerSecond));
-        }
-        if (r.Transfers is { } t)
-        {
-            table.AddRow("transfers completed on both sides", $"{t.Completed} of {t.Requested} in {t.Makespan.TotalSeconds:N2} s");
-            table.AddRow("transfers/s", Format.Rate(t.TransfersPerSecond));
-            table.AddRow("transfer latency, start → both sides ended", $"p50 {Format.Ms(t.EndToEnd.P50Ms)}, p99 {Format.Ms(t.EndToEnd.P99Ms)}, max {Format.Ms(t.EndToEnd.MaxMs)}");
-            table.AddRow("transfer latency, start → destination completed", $"p50 {Format.Ms(t.DestinationCompleted.P50Ms)}, p99 {Format.Ms(t.DestinationCompleted.P99Ms)}");
-            table.AddRow("start calls (certificate + application)", $"p50 {Format.Ms(t.Start.P50Ms)}, p99 {Format.Ms(t.Start.P99Ms)}");
-            table.AddRow("envelopes published (outbox rows)", $"{t.EnvelopesPublished:N0} ({t.EnvelopeRows:N0} rows, {t.Resends:N0} re-sends)");
-            table.AddRow("envelopes by type", Markup.Escape(string.Join(", ", t.EnvelopesByType.OrderBy(e => e.Key).Select(e => $"{e.Key} {e.Value}"))));
-            table.AddRow("envelopes/s", Format.Rate(t.EnvelopesPerSecond));
-            table.AddRow("envelopes per transfer", t.Completed > 0 ? $"{(double)t.EnvelopesPublished / t.Completed:N1}" : "-");
-            table.AddRow("average envelope size", Format.Bytes(t.AverageEnvelopeBytes));
-            foreach (var pool in t.PoolPeaks)
-                table.AddRow($"node connection pool of {Markup.Escape(pool.Database)}",
-                    $"peaks: {pool.Used} in use, {pool.Idle} idle, {pool.PendingRequests} callers queued for a connection");
-            foreach (var peak in t.ConnectionPeaks)
-                table.AddRow($"PostgreSQL backends of {peak.Database}", $"peaks: {peak.Connections} open, {peak.Active} active, {peak.IdleInTransaction} idle in transaction, {peak.WaitingOnLock} waiting on a lock (max_connections {t.MaxConnections} for all nodes)");
-        }
-        if (table.Rows.Count > 0) AnsiConsole.Write(table);
-        PrintStages();
+        table.AddRow("ended on both sides", string.Join(", ", r.Single.Select(s => $"{s.Completed}/{s.Requested}")));
+        table.AddRow("p50", r.Single.Spread(s => s.EndToEnd.P50Ms).Show(Format.Ms));
+        table.AddRow("p99", r.Single.Spread(s => s.EndToEnd.P99Ms).Show(Format.Ms));
+        table.AddRow("SubmitApplication call alone, p50 / p99", $"{r.Single.Spread(s => s.Start.P50Ms).Show(Format.Ms)} / {r.Single.Spread(s => s.Start.P99Ms).Show(Format.Ms)}");
+        table.AddRow("baseline: raw Kafka produce→consume round trip, p50 / p99",
+            $"{r.KafkaRoundTrip.Spread(k => k.Latency.P50Ms).Show(Format.Ms)} / {r.KafkaRoundTrip.Spread(k => k.Latency.P99Ms).Show(Format.Ms)}");
+        table.AddRow("baseline: one insert + durable commit (one caller), p50 / p99",
+            $"{r.CommitLatency.Spread(c => c.P50Ms).Show(Format.Ms)} / {r.CommitLatency.Spread(c => c.P99Ms).Show(Format.Ms)}");
+        table.AddRow("path assumed by the baseline", Markup.Escape(TransferPath.Describe()));
+        table.AddRow($"baseline: {TransferPath.PathEnvelopes} × round trip + {TransferPath.PathCommits} × commit, p50 / p99",
+            $"{SingleBaseline(l => l.P50Ms).Show(Format.Ms)} / {SingleBaseline(l => l.P99Ms).Show(Format.Ms)}");
+        var path = r.Single[^1].Path;
+        table.AddRow("path measured (per transfer, last run)",
+            Markup.Escape($"{path.Envelopes:0.##} envelopes + {path.Receipts:0.##} receipts; {path.InboxTransactions:0.##} inbox transactions; " +
+                $"{path.AnswersBeforeEnd:0.##} work items answered before the end ({path.Answers:0.##} in all)"));
+        AnsiConsole.Write(table);
+        if (Math.Abs(path.Envelopes - TransferPath.PathEnvelopes) > 0.01 || Math.Abs(path.AnswersBeforeEnd - TransferPath.PathAnswerCommits) > 0.01
+            || Math.Abs(path.Receipts - TransferPath.Receipts) > 0.01)
+            r.Notes.Add($"the single-transfer path measured ({path.Envelopes:0.##} envelopes, {path.Receipts:0.##} receipts, {path.AnswersBeforeEnd:0.##} answers before the end) " +
+                "differs from what TransferPath assumes: update its counts and docs/benchmarks.md.");
+        PrintStages("Single transfer: where its time goes (median run, from the nodes' stored timestamps)", r.Single.MedianRun(s => s.EndToEnd.P50Ms));
     }
 
-    private void PrintStages()
+    private void PrintBurst()
     {
-        if (r.Transfers is not { Stages.Count: > 0 } t) return;
-        var table = new Table().Border(TableBorder.Rounded).Title("[bold]Where a transfer's time goes (from the nodes' stored timestamps)[/]")
+        if (r.Burst.Count == 0) return;
+        var t = r.Burst.MedianRun(b => b.TransfersPerSecond)!;
+        var table = new Table().Border(TableBorder.Rounded)
+            .Title($"[bold]Burst: {settings.Burst} transfers started at once, half each way ({Markup.Escape(r.BurstStarter ?? "")}); median (min–max) over {r.Burst.Count} run(s)[/]")
+            .AddColumns("figure", "value");
+        table.AddRow("ended on both sides", string.Join(", ", r.Burst.Select(b => $"{b.Completed}/{b.Requested} in {b.Makespan.TotalSeconds:N1} s")));
+        table.AddRow("transfers/s", r.Burst.Spread(b => b.TransfersPerSecond).Show(Format.Rate));
+        table.AddRow("latency, start → both sides ended, p50", r.Burst.Spread(b => b.EndToEnd.P50Ms).Show(Format.Ms));
+        table.AddRow("latency, start → both sides ended, p99", r.Burst.Spread(b => b.EndToEnd.P99Ms).Show(Format.Ms));
+        table.AddRow("start calls (certificate + application), p50 / p99", $"{r.Burst.Spread(b => b.Start.P50Ms).Show(Format.Ms)} / {r.Burst.Spread(b => b.Start.P99Ms).Show(Format.Ms)}");
+        table.AddRow("re-sends", string.Join(", ", r.Burst.Select(b => b.Resends.ToString("N0"))));
+        table.AddRow($"baseline: PostgreSQL commits/s at {settings.Burst} callers ÷ {TransferPath.BurstCommits} commits per transfer",
+            $"{BurstBaseline.Show(Format.Rate)} (from {r.PgBurstCommits.Spread(x => x.CallsPerSecond).Show(Format.Rate)} commits/s)");
+        table.AddRow("allocated per transfer (whole process, while the burst ran)", r.Burst.Spread(b => b.AllocatedPerTransfer).Show(Format.Bytes));
+        table.AddRow("median run: envelopes published", $"{t.EnvelopesPublished:N0} ({t.EnvelopeRows:N0} rows, {t.Resends:N0} re-sends), {Format.Rate(t.EnvelopesPerSecond)}, average {Format.Bytes(t.AverageEnvelopeBytes)}");
+        table.AddRow("median run: envelopes by type", Markup.Escape(string.Join(", ", t.EnvelopesByType.OrderBy(e => e.Key).Select(e => $"{e.Key} {e.Value}"))));
+        table.AddRow("median run: per transfer", Markup.Escape($"{t.Path.InboxTransactions:0.##} inbox transactions, {t.Path.Answers:0.##} work-item answers"));
+        foreach (var pool in t.PoolPeaks)
+            table.AddRow($"median run: node connection pool of {Markup.Escape(pool.Database)}",
+                $"peaks: {pool.Used} in use, {pool.Idle} idle, {pool.PendingRequests} callers queued for a connection");
+        foreach (var peak in t.ConnectionPeaks)
+            table.AddRow($"median run: PostgreSQL backends of {peak.Database}", $"peaks: {peak.Connections} open, {peak.Active} active, {peak.IdleInTransaction} idle in transaction, {peak.WaitingOnLock} waiting on a lock (max_connections {t.MaxConnections})");
+        AnsiConsole.Write(table);
+        PrintStages("Burst: where a transfer's time goes (median run)", t);
+    }
+
+    private static void PrintStages(string title, TransferPhaseResult? t)
+    {
+        if (t is not { Stages.Count: > 0 }) return;
+        var table = new Table().Border(TableBorder.Rounded).Title($"[bold]{Markup.Escape(title)}[/]")
             .AddColumns("stage", "count", "p50", "p99", "max");
         foreach (var s in t.Stages)
             table.AddRow(Markup.Escape(s.Stage), s.Latency.Count.ToString("N0"), Format.Ms(s.Latency.P50Ms), Format.Ms(s.Latency.P99Ms), Format.Ms(s.Latency.MaxMs));
@@ -76,73 +117,132 @@ public sealed class BenchmarkReport(BenchmarkSettings settings, BenchmarkResults
     {
         if (r.Memory.Count == 0) return;
         var table = new Table().Border(TableBorder.Rounded)
-            .Title("[bold]Memory of this process (nodes, broker, simulators in-process; PostgreSQL and Redis are separate)[/]")
-            .AddColumns("moment (after a full GC)", "working set", "private", "GC heap", "allocated so far");
+            .Title("[bold]Memory of this process (nodes, broker, simulators in-process; PostgreSQL and Redis are separate), after a full compacting GC[/]")
+            .AddColumns("moment", "working set", "private", "GC heap", "GC committed", "LOH", "POH", "fragmented", "allocated so far");
         foreach (var m in r.Memory)
-            table.AddRow(m.Label, Format.Bytes(m.WorkingSetBytes), Format.Bytes(m.PrivateBytes), Format.Bytes(m.GcHeapBytes), Format.Bytes(m.TotalAllocatedBytes));
+            table.AddRow(m.Label, Format.Bytes(m.WorkingSetBytes), Format.Bytes(m.PrivateBytes), Format.Bytes(m.GcHeapBytes), Format.Bytes(m.GcCommittedBytes),
+                Format.Bytes(m.LohBytes), Format.Bytes(m.PohBytes), Format.Bytes(m.GcFragmentedBytes), Format.Bytes(m.TotalAllocatedBytes));
         AnsiConsole.Write(table);
-        if (AllocatedPerTransfer() is { } allocated && RetainedPerTransfer() is { } retained)
-            AnsiConsole.MarkupLineInterpolated($"Per completed transfer: {Format.Bytes(allocated)} allocated; GC heap change across the phase {Format.Bytes(retained)} (after a full GC; near zero means nothing piles up).");
     }
 
-    private double? AllocatedPerTransfer()
+    private void PrintHostile()
     {
-        var (before, after) = (r.MemoryAt(BenchmarkRun.MemBeforeTransfers), r.MemoryAt(BenchmarkRun.MemAfterTransfers));
-        if (before is null || after is null || r.Transfers is not { Completed: > 0 } t) return null;
-        return (double)(after.TotalAllocatedBytes - before.TotalAllocatedBytes) / t.Completed;
+        if (r.Hostile is not { } h) return;
+        var table = new Table().Border(TableBorder.Rounded)
+            .Title($"[bold]Hostile calls against node {BenchmarkRun.Second}: {h.Calls:N0} in {h.Elapsed.TotalSeconds:N1} s, {Format.Bytes(h.BytesSent)} of bodies sent[/]")
+            .AddColumns("call → answer", "count");
+        foreach (var (kind, n) in h.ByKindAndStatus.OrderBy(k => k.Key)) table.AddRow(Markup.Escape(kind), n.ToString("N0"));
+        table.AddRow("[bold]peak working set / GC committed while it ran[/]", $"{Format.Bytes(h.PeakWorkingSetBytes)} / {Format.Bytes(h.PeakCommittedBytes)}");
+        table.AddRow("largest gen0 when an ephemeral GC began (≈ the gen0 budget)", Format.Bytes(h.PeakGen0BeforeGcBytes));
+        table.AddRow("allocated while it ran (whole process)", $"{Format.Bytes(h.AllocatedBytes)} ({Format.Bytes(h.Calls > 0 ? (double)h.AllocatedBytes / h.Calls : double.NaN)} per call)");
+        foreach (var (kind, bytes) in h.Gc.AllocatedByKind.OrderByDescending(k => k.Value)) table.AddRow($"allocated on the {kind} (sampled)", Format.Bytes(bytes));
+        foreach (var (kind, type, bytes) in h.Gc.TopLargeTypes) table.AddRow(Markup.Escape($"  {kind}: {type}"), Format.Bytes(bytes));
+        table.AddRow("collections", Markup.Escape(string.Join(", ", h.Gc.CollectionsByGenerationAndReason.OrderBy(k => k.Key).Select(k => $"{k.Key} × {k.Value}"))));
+        table.AddRow("node serving afterwards", h.ServingAfter ? "yes" : "[red]no[/]");
+        if (r.HostileProcess is { } p)
+            table.AddRow($"[bold]node {BenchmarkRun.Second} as its own process[/] ({p.Calls.Calls:N0} calls, {p.Calls.Unexpected} unexpected, {p.Calls.StreamResets} stream resets)",
+                $"resident {Format.Bytes(p.IdleRssBytes)} idle → peak {Format.Bytes(p.PeakRssBytes)} → {Format.Bytes(p.SettledRssBytes)} {p.Settle.TotalSeconds:0} s later");
+        AnsiConsole.Write(table);
     }
 
-    private double? RetainedPerTransfer()
-    {
-        var (before, after) = (r.MemoryAt(BenchmarkRun.MemBeforeTransfers), r.MemoryAt(BenchmarkRun.MemAfterTransfers));
-        if (before is null || after is null || r.Transfers is not { Completed: > 0 } t) return null;
-        return (double)(after.GcHeapBytes - before.GcHeapBytes) / t.Completed;
-    }
+    private double? WorkingSetAfterBurst => r.MemoryStartingWith(BenchmarkRun.MemAfterBurst).Select(m => (double)m.WorkingSetBytes) is var ws && ws.Any() ? Spread.Of(ws).Median : null;
 
     private void PrintRatios()
     {
-        var table = new Table().Border(TableBorder.Double).Title("[bold]Ratios against same-run baselines[/]")
+        var table = new Table().Border(TableBorder.Double).Title("[bold]Ratios against same-run baselines (medians over the runs)[/]")
             .AddColumns("figure", "measured", "baseline", "ratio");
         void Row(string figure, string measured, string baseline, string ratio) => table.AddRow(Markup.Escape(figure), measured, baseline, ratio);
+        void Rate(string figure, IReadOnlyList<LoadResult> measured, IReadOnlyList<LoadResult> baseline)
+        {
+            if (measured.Count == 0 || baseline.Count == 0) return;
+            var (m, b) = (measured.Spread(x => x.CallsPerSecond).Median, baseline.Spread(x => x.CallsPerSecond).Median);
+            Row(figure, Format.Rate(m), Format.Rate(b), Format.Ratio(m, b));
+        }
+        void Latency(string figure, IReadOnlyList<LoadResult> measured, IReadOnlyList<LoadResult> baseline, Func<LatencySummary, double> pick)
+        {
+            if (measured.Count == 0 || baseline.Count == 0) return;
+            var (m, b) = (measured.Spread(x => pick(x.Latency)).Median, baseline.Spread(x => pick(x.Latency)).Median);
+            Row(figure, Format.Ms(m), Format.Ms(b), Format.Ratio(m, b));
+        }
 
-        if (r.Echo is { } echo)
+        if (r.Single.Count > 0)
         {
-            foreach (var node in new[] { r.IssueCertificate, r.Replay, r.GetTransfer }.OfType<LoadResult>())
-            {
-                Row($"{node.Name}: calls/s ÷ bare echo", Format.Rate(node.CallsPerSecond), Format.Rate(echo.CallsPerSecond), Format.Ratio(node.CallsPerSecond, echo.CallsPerSecond));
-                Row($"{node.Name}: p50 ÷ bare echo", Format.Ms(node.Latency.P50Ms), Format.Ms(echo.Latency.P50Ms), Format.Ratio(node.Latency.P50Ms, echo.Latency.P50Ms));
-                Row($"{node.Name}: p99 ÷ bare echo", Format.Ms(node.Latency.P99Ms), Format.Ms(echo.Latency.P99Ms), Format.Ratio(node.Latency.P99Ms, echo.Latency.P99Ms));
-            }
+            var (p50, p99) = (r.Single.Spread(s => s.EndToEnd.P50Ms).Median, r.Single.Spread(s => s.EndToEnd.P99Ms).Median);
+            Row($"single transfer p50 ÷ ({TransferPath.PathEnvelopes} Kafka round trips + {TransferPath.PathCommits} commits) p50", Format.Ms(p50), Format.Ms(SingleBaseline(l => l.P50Ms).Median), Format.Ratio(p50, SingleBaseline(l => l.P50Ms).Median));
+            Row("single transfer p99 ÷ the same at p99", Format.Ms(p99), Format.Ms(SingleBaseline(l => l.P99Ms).Median), Format.Ratio(p99, SingleBaseline(l => l.P99Ms).Median));
         }
-        void Throughput(string figure, LoadResult? measured, LoadResult? baseline)
+        if (r.Burst.Count > 0)
         {
-            if (measured is not null && baseline is not null)
-                Row(figure, Format.Rate(measured.CallsPerSecond), Format.Rate(baseline.CallsPerSecond), Format.Ratio(measured.CallsPerSecond, baseline.CallsPerSecond));
-        }
-        Throughput("node IssueCertificate calls/s ÷ PostgreSQL insert + commit/s", r.IssueCertificate, r.PgCommits);
-        Throughput("node IssueCertificate calls/s ÷ PostgreSQL shared counter + insert + commit/s", r.IssueCertificate, r.PgCounterCommits);
-        Throughput("PostgreSQL shared counter commits/s ÷ independent commits/s", r.PgCounterCommits, r.PgCommits);
-        Throughput("node GetTransfer calls/s ÷ PostgreSQL the same reads/s", r.GetTransfer, r.PgTransferReads);
-        if (r.Transfers is { Completed: > 0 } t)
-        {
+            var rate = r.Burst.Spread(b => b.TransfersPerSecond).Median;
+            Row($"burst transfers/s ÷ (PostgreSQL commits/s at {settings.Burst} callers ÷ {TransferPath.BurstCommits})", Format.Rate(rate), Format.Rate(BurstBaseline.Median), Format.Ratio(rate, BurstBaseline.Median));
             if (r.KafkaThroughput is { } k)
-                Row("exchange envelopes/s ÷ raw Kafka produce→consume msgs/s", Format.Rate(t.EnvelopesPerSecond), Format.Rate(k.ConsumedPerSecond), Format.Ratio(t.EnvelopesPerSecond, k.ConsumedPerSecond));
-            if (r.KafkaRoundTrip is { } rtt)
             {
-                Row("transfer p50 (start → both ended) ÷ raw Kafka round trip p50", Format.Ms(t.EndToEnd.P50Ms), Format.Ms(rtt.Latency.P50Ms), Format.Ratio(t.EndToEnd.P50Ms, rtt.Latency.P50Ms));
-                Row("transfer p99 ÷ raw Kafka round trip p99", Format.Ms(t.EndToEnd.P99Ms), Format.Ms(rtt.Latency.P99Ms), Format.Ratio(t.EndToEnd.P99Ms, rtt.Latency.P99Ms));
+                var envelopes = r.Burst.Spread(b => b.EnvelopesPerSecond).Median;
+                Row("burst envelopes/s ÷ raw Kafka produce→consume msgs/s", Format.Rate(envelopes), Format.Rate(k.ConsumedPerSecond), Format.Ratio(envelopes, k.ConsumedPerSecond));
             }
-            if (AllocatedPerTransfer() is { } allocated && r.Echo is { } e)
-                Row("allocated per transfer ÷ allocated per bare echo call", Format.Bytes(allocated), Format.Bytes(e.AllocatedPerCall), Format.Ratio(allocated, e.AllocatedPerCall));
+            if (r.Echo.Count > 0)
+            {
+                var (a, e) = (r.Burst.Spread(b => b.AllocatedPerTransfer).Median, r.Echo.Spread(x => x.AllocatedPerCall).Median);
+                Row("allocated per transfer ÷ allocated per bare echo call", Format.Bytes(a), Format.Bytes(e), Format.Ratio(a, e));
+            }
         }
+        Rate("IssueCertificate (new key) calls/s ÷ PostgreSQL insert + commit/s", r.IssueCertificate, r.PgCommits);
+        Rate("IssueCertificate (new key) calls/s ÷ shared counter + insert + commit/s", r.IssueCertificate, r.PgCounterCommits);
+        Rate("IssueCertificate (new key) calls/s ÷ bare echo", r.IssueCertificate, r.Echo);
+        Latency("IssueCertificate (new key) p50 ÷ bare echo p50", r.IssueCertificate, r.Echo, l => l.P50Ms);
+        Latency("IssueCertificate (new key) p99 ÷ bare echo p99", r.IssueCertificate, r.Echo, l => l.P99Ms);
+        Rate("IssueCertificate (repeated key) calls/s ÷ bare echo", r.Replay, r.Echo);
+        Rate("Redis SET calls/s ÷ bare echo", r.Redis, r.Echo);
+        Rate("shared counter commits/s ÷ independent commits/s", r.PgCounterCommits, r.PgCommits);
+        if (r.GetTransfer is { } get && r.Echo.Count > 0) Rate("GetTransfer calls/s ÷ bare echo", [get], r.Echo);
+        if (r.GetTransfer is { } g && r.PgTransferReads is { } reads) Rate("GetTransfer calls/s ÷ PostgreSQL the same reads/s", [g], [reads]);
         var (empty, idle, end) = (r.MemoryAt(BenchmarkRun.MemEmpty), r.MemoryAt(BenchmarkRun.MemIdle), r.MemoryAt(BenchmarkRun.MemEnd));
         if (empty is not null && idle is not null)
             Row("working set: idle cluster ÷ empty process", Format.Bytes(idle.WorkingSetBytes), Format.Bytes(empty.WorkingSetBytes), Format.Ratio(idle.WorkingSetBytes, empty.WorkingSetBytes));
-        if (idle is not null && end is not null)
+        if (idle is not null && WorkingSetAfterBurst is { } afterBurst)
+            Row("working set: after the burst ÷ idle cluster", Format.Bytes(afterBurst), Format.Bytes(idle.WorkingSetBytes), Format.Ratio(afterBurst, idle.WorkingSetBytes));
+        if (idle is not null && r.MemoryAt(BenchmarkRun.MemAfterHostile) is { } hostile)
         {
-            Row("working set: after the run ÷ idle cluster", Format.Bytes(end.WorkingSetBytes), Format.Bytes(idle.WorkingSetBytes), Format.Ratio(end.WorkingSetBytes, idle.WorkingSetBytes));
-            Row("GC heap: after the run ÷ idle cluster", Format.Bytes(end.GcHeapBytes), Format.Bytes(idle.GcHeapBytes), Format.Ratio(end.GcHeapBytes, idle.GcHeapBytes));
+            Row("working set: after the hostile calls ÷ idle cluster", Format.Bytes(hostile.WorkingSetBytes), Format.Bytes(idle.WorkingSetBytes), Format.Ratio(hostile.WorkingSetBytes, idle.WorkingSetBytes));
+            Row("GC heap: after the hostile calls ÷ idle cluster", Format.Bytes(hostile.GcHeapBytes), Format.Bytes(idle.GcHeapBytes), Format.Ratio(hostile.GcHeapBytes, idle.GcHeapBytes));
         }
+        if (idle is not null && end is not null)
+            Row("GC heap: after all phases ÷ idle cluster", Format.Bytes(end.GcHeapBytes), Format.Bytes(idle.GcHeapBytes), Format.Ratio(end.GcHeapBytes, idle.GcHeapBytes));
         if (table.Rows.Count > 0) AnsiConsole.Write(table);
     }
+
+    /// <summary>The issue's targets beside what this run measured; "not met" is a finding, not a failure of the command.</summary>
+    private void PrintTargets()
+    {
+        var table = new Table().Border(TableBorder.Double).Title("[bold]Targets (from the issue), medians over the runs[/]")
+            .AddColumns("target", "measured", "limit", "verdict");
+        void Target(string name, double measured, double limit, bool atMost, Func<double, string> format)
+        {
+            var verdict = double.IsNaN(measured) || double.IsNaN(limit) ? "[grey]not measured[/]"
+                : (atMost ? measured <= limit : measured >= limit) ? "[green]met[/]" : "[red]not met[/]";
+            table.AddRow(Markup.Escape(name), format(measured), $"{(atMost ? "≤" : "≥")} {format(limit)}", verdict);
+        }
+        string X(double v) => double.IsNaN(v) ? "-" : $"{v:0.00}×";
+        string N(double v) => double.IsNaN(v) ? "-" : v.ToString("N0");
+
+        Target("single transfer p50", Median(r.Single, s => s.EndToEnd.P50Ms), 20, true, Format.Ms);
+        Target("single transfer p99", Median(r.Single, s => s.EndToEnd.P99Ms), 50, true, Format.Ms);
+        Target("burst transfers/s", Median(r.Burst, b => b.TransfersPerSecond), 500, false, Format.Rate);
+        Target("burst p99", Median(r.Burst, b => b.EndToEnd.P99Ms), 5_000, true, Format.Ms);
+        Target("burst re-sends (most in any run)", r.Burst.Count > 0 ? r.Burst.Max(b => b.Resends) : double.NaN, 0, true, N);
+        var certificate = Median(r.IssueCertificate, x => x.CallsPerSecond);
+        var commits = Median(r.PgCommits, x => x.CallsPerSecond);
+        Target("IssueCertificate calls/s ÷ plain insert + commit/s", certificate / commits, 0.8, false, X);
+        // With --no-redis there is no Redis round trip in the call, so none in its budget either.
+        var budget = Median(r.Echo, x => x.Latency.P99Ms) + (r.Redis.Count > 0 ? Median(r.Redis, x => x.Latency.P99Ms) : 0) + Median(r.PgCommits, x => x.Latency.P99Ms);
+        Target("IssueCertificate p99 ≤ echo p99 + Redis p99 + commit p99", Median(r.IssueCertificate, x => x.Latency.P99Ms), budget, true, Format.Ms);
+        Target("allocated per transfer (burst)", Median(r.Burst, b => b.AllocatedPerTransfer), 150 * KiB, true, Format.Bytes);
+        Target("working set after the burst", WorkingSetAfterBurst ?? double.NaN, 256 * MiB, true, Format.Bytes);
+        Target("working set after the hostile calls", r.MemoryAt(BenchmarkRun.MemAfterHostile)?.WorkingSetBytes ?? double.NaN, 256 * MiB, true, Format.Bytes);
+        if (r.HostileProcess is { } p)
+            Target($"node {BenchmarkRun.Second} process, resident after the hostile calls (peak)", p.PeakRssBytes, 256 * MiB, true, Format.Bytes);
+        AnsiConsole.Write(table);
+    }
+
+    private static double Median<T>(IEnumerable<T> runs, Func<T, double> figure) => runs.Spread(figure).Median;
 }

@@ -1,20 +1,24 @@
 using System.Diagnostics;
-using System.Runtime;
 using System.Runtime.InteropServices;
 using Gateway.Harness;
 using Spectre.Console;
 
 namespace Gateway.Benchmarks;
 
-/// <summary>One benchmark run: start a two-province cluster in this process, run every phase with its baseline, print, stop.</summary>
+/// <summary>
+/// One benchmark run: start a two-province cluster in this process, run every scenario <see cref="BenchmarkSettings.Repeat"/>
+/// times, each repetition beside its baselines (interleaved, so a noisy minute hits both), print, stop.
+/// </summary>
 public sealed class BenchmarkRun(BenchmarkSettings settings)
 {
     public const string First = "15";
     public const string Second = "51";
     public const string MemEmpty = "process, nothing started";
     public const string MemIdle = "cluster started, idle";
-    public const string MemBeforeTransfers = "before transfers";
-    public const string MemAfterTransfers = "after transfers";
+    public const string MemBeforeBurst = "before the first burst";
+    public const string MemAfterBurst = "after burst";
+    public const string MemBeforeHostile = "before the hostile calls";
+    public const string MemAfterHostile = "after the hostile calls";
     public const string MemEnd = "after all phases";
     private const int WarmupTransfers = 20;
 
@@ -30,12 +34,14 @@ public sealed class BenchmarkRun(BenchmarkSettings settings)
         try
         {
             Step("Starting the embedded broker, PostgreSQL, redis-server and two nodes (in this process)");
+            // Each transfer takes one unused person with a balance (about 70% of synthetic people have one), per origin
+            // province; the IssueCertificate scenario takes its people from the far end of the registry.
+            var perOrigin = WarmupTransfers / 2 + settings.Repeat * (settings.SingleTransfers + settings.Burst) / 2 + 1;
             cluster = await GatewayCluster.StartAsync(new ClusterOptions
             {
                 Provinces = [First, Second],
                 UseRedis = settings.UseRedis,
-                // Each transfer takes one unused person with a balance; about 70% of synthetic people have one.
-                PeoplePerProvince = settings.Transfers + WarmupTransfers + 60,
+                PeoplePerProvince = (int)(perOrigin * 1.6) + 300,
                 // Node warnings stay visible (they are findings) but one line each, between the progress lines.
                 NodeSettings = new Dictionary<string, string>
                 {
@@ -48,52 +54,97 @@ public sealed class BenchmarkRun(BenchmarkSettings settings)
             var today = TransferDriver.Today;
             results.Memory.Add(MemorySnapshot.Take(MemIdle));
 
-            var grpc = new GrpcBenchmarks(cluster, settings, First, today);
-            results.EchoPayloadBytes = grpc.RequestBytes;
-            Step($"gRPC baseline: bare echo of {results.EchoPayloadBytes} bytes, {settings.Concurrency} callers, {settings.Duration.TotalSeconds:0.#} s");
-            results.Echo = Print(results, await grpc.EchoAsync(ct));
+            await using var grpc = new GrpcBenchmarks(cluster, settings, First, today);
             await using var postgres = new PostgresBenchmarks(cluster, settings);
-            Step("PostgreSQL baseline: one-row insert transactions, durable commit");
-            results.PgCommits = Print(results, await postgres.IndependentCommitsAsync(results.EchoPayloadBytes, ct));
-            Step("PostgreSQL baseline: the same after bumping one shared counter row (as a document sequence does)");
-            results.PgCounterCommits = Print(results, await postgres.SharedCounterCommitsAsync(results.EchoPayloadBytes, ct));
-            await postgres.DisposeAsync();
+            await using var redis = cluster.Redis is { } server ? new RedisBenchmark(server.Endpoint, settings) : null;
+            results.EchoPayloadBytes = grpc.RequestBytes;
             results.CertificateRegions = grpc.PoolingRegions;
-            Step($"gRPC: node IssueCertificate with a new idempotency key per call ({results.CertificateRegions} pooling regions among the certificates)");
-            results.IssueCertificate = Print(results, await grpc.IssueCertificateAsync(ct));
-            Step("gRPC: node IssueCertificate repeating keys (idempotent replay)");
-            results.Replay = Print(results, await grpc.ReplayAsync(ct));
+            results.ProfileRegions = grpc.ProfileRegions;
 
-            // A small batch first: every exchange code path runs once before timing, and reads have rows to read
-            // before the measured burst grows the nodes' connection pools (see docs/benchmarks.md).
-            var exchange = new TransferBenchmark(cluster, settings, First, Second, today);
-            var warmupCount = Math.Min(WarmupTransfers, settings.Transfers);
-            Step($"Exchange warm-up: {warmupCount} transfers");
-            var warmup = await exchange.RunAsync(warmupCount, ct);
-            CheckTransfers("warm-up", warmup, results.Problems);
-            if (warmup.TransferIds.Count > 0)
+            // A discarded round first: right after start-up the nodes' background loops, JIT and pools are still
+            // settling, and whatever ran first (the echo baseline) used to measure slow.
+            Step("Warm-up round: every call baseline and scenario once, not reported");
+            await grpc.EchoAsync(settings.FirstWarmup, ct, settings.FirstWarmup);
+            if (redis is not null) await redis.SetAsync(results.EchoPayloadBytes, settings.FirstWarmup, ct, settings.FirstWarmup);
+            await postgres.IndependentCommitsAsync(results.EchoPayloadBytes, settings.FirstWarmup, ct, settings.FirstWarmup);
+            await postgres.SharedCounterCommitsAsync(results.EchoPayloadBytes, settings.Warmup, ct, settings.Warmup);
+            await grpc.IssueCertificateAsync(settings.FirstWarmup, ct, settings.FirstWarmup);
+            await grpc.ReplayAsync(settings.Warmup, ct, settings.Warmup);
+
+            // Calls: every baseline and scenario once per repetition, each after its own short warm-up.
+            for (var r = 0; r < settings.Repeat; r++)
             {
-                Step("gRPC: node GetTransfer on existing transfers");
-                results.GetTransfer = Print(results, await grpc.GetTransferAsync(warmup.TransferIds, Second, ct));
-                Step("PostgreSQL baseline: the same two reads with plain Npgsql");
-                results.PgTransferReads = Print(results, await postgres.TransferReadsAsync(Second, warmup.TransferIds, ct));
-                Step("CPU baseline: GetTransfer's view mapping alone, one thread");
-                results.ViewCpu = Print(results, await ViewBenchmark.RunAsync(cluster, Second, warmup.TransferIds, settings, ct));
+                var warmup = settings.Warmup;
+                Round("Calls", r);
+                Step($"gRPC baseline: bare echo of {results.EchoPayloadBytes} bytes, {settings.Concurrency} callers, {settings.Duration.TotalSeconds:0.#} s");
+                results.Echo.Add(Print(results, await grpc.EchoAsync(warmup, ct)));
+                if (redis is not null)
+                {
+                    Step("Redis baseline: SET round trip on the cluster's redis-server");
+                    results.Redis.Add(Print(results, await redis.SetAsync(results.EchoPayloadBytes, warmup, ct)));
+                }
+                Step("PostgreSQL baseline: one-row insert transactions, durable commit");
+                results.PgCommits.Add(Print(results, await postgres.IndependentCommitsAsync(results.EchoPayloadBytes, warmup, ct)));
+                Step("PostgreSQL baseline: the same after bumping one shared counter row (as a document sequence does)");
+                results.PgCounterCommits.Add(Print(results, await postgres.SharedCounterCommitsAsync(results.EchoPayloadBytes, warmup, ct)));
+                Step($"gRPC: node IssueCertificate, a new idempotency key per call, callers spread over {results.CertificateRegions} pooling regions");
+                results.IssueCertificate.Add(Print(results, await grpc.IssueCertificateAsync(warmup, ct)));
+                Step("gRPC: node IssueCertificate repeating keys (idempotent replay)");
+                results.Replay.Add(Print(results, await grpc.ReplayAsync(warmup, ct)));
             }
 
-            results.Memory.Add(MemorySnapshot.Take(MemBeforeTransfers));
-            Step($"Exchange: {settings.Transfers} transfers started at once between {First} and {Second} (half each way)");
-            var transfers = await exchange.RunAsync(settings.Transfers, ct);
-            results.Transfers = transfers;
-            results.Memory.Add(MemorySnapshot.Take(MemAfterTransfers));
-            AnsiConsole.MarkupLineInterpolated($"  {transfers.Completed}/{transfers.Requested} completed on both sides in {transfers.Makespan.TotalSeconds:N2} s; {transfers.EnvelopesPublished} envelopes published");
-            CheckTransfers("measured", transfers, results.Problems);
+            // A small concurrent batch first: every exchange code path runs once before timing, and reads have rows to read.
+            var exchange = new TransferBenchmark(cluster, settings, First, Second, today);
+            Step($"Exchange warm-up: {WarmupTransfers} transfers (not reported)");
+            var warm = await exchange.RunBurstAsync(WarmupTransfers, new UnaryTransferStarter(exchange.Driver), ct);
+            CheckTransfers("warm-up", warm, results.Problems);
+            if (warm.TransferIds.Count > 0)
+            {
+                Step("gRPC: node GetTransfer on existing transfers");
+                results.GetTransfer = Print(results, await grpc.GetTransferAsync(warm.TransferIds, Second, settings.FirstWarmup, ct));
+                Step("PostgreSQL baseline: the same two reads with plain Npgsql");
+                results.PgTransferReads = Print(results, await postgres.TransferReadsAsync(Second, warm.TransferIds, settings.FirstWarmup, ct));
+                Step("CPU baseline: GetTransfer's view mapping alone, one thread");
+                results.ViewCpu = Print(results, await ViewBenchmark.RunAsync(cluster, Second, warm.TransferIds, settings, ct));
+            }
 
             var kafka = new KafkaBenchmarks(cluster.Broker);
-            var size = transfers.AverageEnvelopeBytes > 0 ? (int)Math.Round(transfers.AverageEnvelopeBytes) : 1024;
-            Step($"Kafka baseline: {settings.KafkaRoundTrips} sequential round trips of {size}-byte messages");
-            results.KafkaRoundTrip = kafka.RoundTrip(settings.KafkaRoundTrips, size, ct);
-            AnsiConsole.MarkupLineInterpolated($"  p50 {Format.Ms(results.KafkaRoundTrip.Latency.P50Ms)}, p99 {Format.Ms(results.KafkaRoundTrip.Latency.P99Ms)}");
+            var envelopeSize = warm.AverageEnvelopeBytes > 0 ? (int)Math.Round(warm.AverageEnvelopeBytes) : 1024;
+            for (var r = 0; r < settings.Repeat; r++)
+            {
+                Round("Single transfer, uncontended", r);
+                Step($"Kafka baseline: {settings.RoundTrips} sequential produce→consume round trips of {envelopeSize} bytes");
+                var rtt = kafka.RoundTrip(settings.RoundTrips, envelopeSize, ct);
+                results.KafkaRoundTrip.Add(rtt);
+                AnsiConsole.MarkupLineInterpolated($"  p50 {Format.Ms(rtt.Latency.P50Ms)}, p99 {Format.Ms(rtt.Latency.P99Ms)}");
+                Step($"PostgreSQL baseline: {settings.RoundTrips} sequential insert + durable commit, one caller");
+                var commit = await postgres.SequentialCommitsAsync(results.EchoPayloadBytes, settings.RoundTrips, ct);
+                results.CommitLatency.Add(commit);
+                AnsiConsole.MarkupLineInterpolated($"  p50 {Format.Ms(commit.P50Ms)}, p99 {Format.Ms(commit.P99Ms)}");
+                Step($"Exchange: {settings.SingleTransfers} transfers one after another, SubmitApplication → both sides ended");
+                var single = await exchange.RunSequentialAsync(settings.SingleTransfers, ct);
+                results.Single.Add(single);
+                AnsiConsole.MarkupLineInterpolated($"  {single.Completed}/{single.Requested} ended on both sides; p50 {Format.Ms(single.EndToEnd.P50Ms)}, p99 {Format.Ms(single.EndToEnd.P99Ms)}");
+                CheckTransfers("single", single, results.Problems);
+            }
+
+            var starter = new UnaryTransferStarter(exchange.Driver);
+            results.BurstStarter = starter.Name;
+            for (var r = 0; r < settings.Repeat; r++)
+            {
+                Round("Burst", r);
+                Step($"PostgreSQL baseline: insert + commit with {settings.Burst} callers");
+                results.PgBurstCommits.Add(Print(results, await postgres.CommitsAtAsync(settings.Burst, results.EchoPayloadBytes, r == 0 ? settings.FirstWarmup : settings.Warmup, ct)));
+                if (r == 0) results.Memory.Add(MemorySnapshot.Take(MemBeforeBurst));
+                Step($"Exchange: {settings.Burst} transfers started at once between {First} and {Second} (half each way), {starter.Name}");
+                var burst = await exchange.RunBurstAsync(settings.Burst, starter, ct);
+                results.Burst.Add(burst);
+                results.Memory.Add(MemorySnapshot.Take($"{MemAfterBurst} {r + 1}"));
+                AnsiConsole.MarkupLineInterpolated($"  {burst.Completed}/{burst.Requested} ended on both sides in {burst.Makespan.TotalSeconds:N2} s ({Format.Rate(burst.TransfersPerSecond)}); {burst.EnvelopesPublished} envelopes, {burst.Resends} re-sends");
+                CheckTransfers("burst", burst, results.Problems);
+            }
+
+            var size = results.Burst.Count > 0 && results.Burst[^1].AverageEnvelopeBytes > 0 ? (int)Math.Round(results.Burst[^1].AverageEnvelopeBytes) : envelopeSize;
             var partitions = cluster.Options.InboxPartitions;
             var count = KafkaBenchmarks.CapForRetention(settings.KafkaMessages, size, partitions);
             Step($"Kafka baseline: {count} messages of {size} bytes through {partitions} partitions");
@@ -101,6 +152,18 @@ public sealed class BenchmarkRun(BenchmarkSettings settings)
             AnsiConsole.MarkupLineInterpolated($"  produced {Format.Rate(results.KafkaThroughput.ProducedPerSecond)}, produce→consume {Format.Rate(results.KafkaThroughput.ConsumedPerSecond)}");
             if (results.KafkaThroughput.Errors > 0) results.Problems.Add($"{results.KafkaThroughput.Errors} raw Kafka delivery errors");
 
+            if (settings.HostileCalls > 0)
+            {
+                results.Memory.Add(MemorySnapshot.Take(MemBeforeHostile));
+                Step($"Hostile calls: {settings.HostileCalls} malformed calls against node {Second}, {settings.Concurrency} callers");
+                var hostile = results.Hostile = await new HostileCalls(cluster, settings, Second, today).RunAsync(ct);
+                results.Memory.Add(MemorySnapshot.Take(MemAfterHostile));
+                AnsiConsole.MarkupLineInterpolated($"  {hostile.Calls} calls in {hostile.Elapsed.TotalSeconds:N1} s, {hostile.Unexpected} unexpected answers, {hostile.StreamResets} stream resets, node serving afterwards: {hostile.ServingAfter}");
+                // Findings, not failures of the command: the exit code is about phases running and transfers ending.
+                if (hostile.Unexpected > 0) results.Notes.Add($"hostile calls: {hostile.Unexpected} answered other than refused ({hostile.FirstUnexpected})");
+                if (hostile.StreamResets > 0) results.Notes.Add($"hostile calls: {hostile.StreamResets} calls (well-formed ones too) had their HTTP/2 stream reset by Kestrel with ENHANCE_YOUR_CALM; see docs/benchmarks.md, Profiles");
+                if (!hostile.ServingAfter) results.Problems.Add("hostile calls: the node did not answer its health check afterwards");
+            }
             results.Memory.Add(MemorySnapshot.Take(MemEnd));
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
@@ -116,8 +179,24 @@ public sealed class BenchmarkRun(BenchmarkSettings settings)
             }
         }
 
+        if (settings.HostileProcess && settings.HostileCalls > 0)
+        {
+            try
+            {
+                Step($"Hostile calls: {settings.HostileCalls} malformed calls against node {Second} started as its own process");
+                var process = results.HostileProcess = await HostileProcess.RunAsync(settings, First, Second, ct);
+                if (process.Calls.Unexpected > 0) results.Notes.Add($"hostile calls (node process): {process.Calls.Unexpected} answered other than refused ({process.Calls.FirstUnexpected})");
+                if (!process.Calls.ServingAfter) results.Problems.Add("hostile calls (node process): the node did not answer its health check afterwards");
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                results.Problems.Add($"hostile calls (node process) stopped early: {ex.GetType().Name}: {ex.Message}");
+            }
+        }
+
         new BenchmarkReport(settings, results).Print();
         AnsiConsole.MarkupLineInterpolated($"Total run time {total.Elapsed.TotalSeconds:N1} s.");
+        foreach (var note in results.Notes) AnsiConsole.MarkupLineInterpolated($"[yellow]Note:[/] {note}");
         foreach (var problem in results.Problems) AnsiConsole.MarkupLineInterpolated($"[red]Problem:[/] {problem}");
         return results.Problems.Count == 0 ? 0 : 1;
     }
@@ -126,9 +205,15 @@ public sealed class BenchmarkRun(BenchmarkSettings settings)
     {
         AnsiConsole.MarkupLine("[bold]Gateway benchmarks[/] (every ratio is against a baseline measured in this same run)");
         AnsiConsole.MarkupLineInterpolated(
-            $"{(settings.Quick ? "quick" : "full")} run: {settings.Transfers} transfers, {settings.Concurrency} gRPC callers, {settings.Duration.TotalSeconds:0.#} s per gRPC scenario, {settings.KafkaMessages} raw Kafka messages");
+            $"{(settings.Quick ? "quick" : "full")} run: {settings.Repeat} × each scenario; {settings.SingleTransfers} single transfers, burst of {settings.Burst}, {settings.Concurrency} callers × {settings.Duration.TotalSeconds:0.#} s per call scenario, {settings.HostileCalls} hostile calls");
         AnsiConsole.MarkupLineInterpolated(
-            $"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}, {(GCSettings.IsServerGC ? "server" : "workstation")} GC");
+            $"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}");
+        AnsiConsole.MarkupLineInterpolated($"GC: {GcConfiguration.Describe()}");
+    }
+
+    private void Round(string phase, int r)
+    {
+        if (settings.Repeat > 1) AnsiConsole.MarkupLineInterpolated($"[bold]{phase}: run {r + 1} of {settings.Repeat}[/]");
     }
 
     private static void Step(string text) => AnsiConsole.MarkupLineInterpolated($"[grey]{DateTime.Now:HH:mm:ss}[/] {text}");

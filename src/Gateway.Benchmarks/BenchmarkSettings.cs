@@ -5,11 +5,17 @@ public sealed record BenchmarkSettings
 {
     public bool Quick { get; init; }
 
-    /// <summary>Concurrent transfers in the end-to-end phase.</summary>
-    public int Transfers { get; init; } = 200;
+    /// <summary>Transfers run one after another in the uncontended phase.</summary>
+    public int SingleTransfers { get; init; } = 100;
 
-    /// <summary>Measured time of each gRPC scenario (after its warm-up).</summary>
-    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>Transfers started at once in the burst phase (half each way).</summary>
+    public int Burst { get; init; } = 1_000;
+
+    /// <summary>Times each scenario (and its baselines) runs; the report gives the median and the spread.</summary>
+    public int Repeat { get; init; } = 3;
+
+    /// <summary>Measured time of each call scenario (after its warm-up).</summary>
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(3);
 
     /// <summary>Concurrent gRPC callers.</summary>
     public int Concurrency { get; init; } = 16;
@@ -17,23 +23,35 @@ public sealed record BenchmarkSettings
     /// <summary>Messages in the raw Kafka throughput phase (capped so no partition nears the mock's ~5 MiB retention).</summary>
     public int KafkaMessages { get; init; } = 20_000;
 
-    /// <summary>Sequential produce→consume round trips in the raw Kafka latency phase.</summary>
-    public int KafkaRoundTrips { get; init; } = 1_000;
+    /// <summary>Sequential produce→consume round trips (and sequential commits) per repetition of the single-transfer baseline.</summary>
+    public int RoundTrips { get; init; } = 300;
+
+    /// <summary>Malformed calls in the hostile-calls phase.</summary>
+    public int HostileCalls { get; init; } = 3_000;
+
+    /// <summary>Also run the hostile calls against a node started as its own process, and report that process's resident memory.</summary>
+    public bool HostileProcess { get; init; }
 
     public bool UseRedis { get; init; } = true;
 
-    /// <summary>Upper bound on the end-to-end phase; the run reports a failure instead of waiting longer.</summary>
+    /// <summary>Upper bound on each transfer phase; the run reports a failure instead of waiting longer.</summary>
     public TimeSpan TransferTimeout { get; init; } = TimeSpan.FromMinutes(3);
 
-    public TimeSpan Warmup => Quick ? TimeSpan.FromMilliseconds(300) : TimeSpan.FromSeconds(1);
+    /// <summary>The first run of a scenario warms up longer (JIT tiers, pools, HTTP/2 windows); later repeats only briefly.</summary>
+    public TimeSpan FirstWarmup => Quick ? TimeSpan.FromMilliseconds(500) : TimeSpan.FromSeconds(1);
+
+    public TimeSpan Warmup => TimeSpan.FromMilliseconds(Quick ? 200 : 300);
 
     public static BenchmarkSettings QuickDefaults { get; } = new()
     {
         Quick = true,
-        Transfers = 20,
+        SingleTransfers = 10,
+        Burst = 50,
+        Repeat = 1,
         Duration = TimeSpan.FromSeconds(1),
         KafkaMessages = 2_000,
-        KafkaRoundTrips = 200,
+        RoundTrips = 100,
+        HostileCalls = 400,
         TransferTimeout = TimeSpan.FromSeconds(40),
     };
 }

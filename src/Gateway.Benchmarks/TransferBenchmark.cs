@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using Gateway.Harness;
 using Gateway.ProvinceSimulator;
@@ -6,8 +5,9 @@ using Npgsql;
 
 namespace Gateway.Benchmarks;
 
-/// <summary>What the end-to-end phase measured.</summary>
+/// <summary>What one transfer phase measured.</summary>
 public sealed record TransferPhaseResult(
+    string Starter,
     int Requested,
     int Completed,
     IReadOnlyDictionary<string, int> Unfinished,
@@ -23,37 +23,76 @@ public sealed record TransferPhaseResult(
     IReadOnlyDictionary<string, long> EnvelopesByType,
     IReadOnlyList<string> TransferIds,
     IReadOnlyList<StageTime> Stages,
+    PathCounts Path,
     IReadOnlyList<ConnectionPeak> ConnectionPeaks,
     IReadOnlyList<PoolPeak> PoolPeaks,
     int MaxConnections,
+    long AllocatedBytes,
     string? FirstStartError)
 {
     public double TransfersPerSecond => Makespan > TimeSpan.Zero ? Completed / Makespan.TotalSeconds : 0;
     public double EnvelopesPerSecond => Makespan > TimeSpan.Zero ? EnvelopesPublished / Makespan.TotalSeconds : 0;
+
+    /// <summary>Managed bytes allocated by the whole process per completed transfer, while the phase ran.</summary>
+    public double AllocatedPerTransfer => Completed > 0 ? (double)AllocatedBytes / Completed : double.NaN;
 }
 
 /// <summary>
-/// K transfers started at once between two provinces (half each way): certificate at the origin and
-/// application at the destination through <see cref="TransferDriver"/>, then outbox → relay → Kafka →
-/// inbox → PostgreSQL → work item → simulated province system → receipt, until the destination completed
-/// and the origin acknowledged. Completion is watched in the nodes' databases, not by polling GetTransfer,
-/// so the watcher does not load the gRPC path it measures; times come from the rows' updated_at.
+/// Transfers between two provinces (half each way): certificate at the origin and application at the destination,
+/// then outbox → relay → Kafka → inbox → PostgreSQL → work item → simulated province system → receipt, until the
+/// destination completed and the origin acknowledged. Either all at once through an <see cref="ITransferStarter"/>
+/// (the burst) or one after another (uncontended). Completion is watched in the nodes' databases, not by polling
+/// GetTransfer, so the watcher does not load the gRPC path it measures; times come from the rows' updated_at.
 /// </summary>
 public sealed class TransferBenchmark(GatewayCluster cluster, BenchmarkSettings settings, string first, string second, DateOnly today)
 {
-    // The driver remembers which people it used, so warm-up and measured transfers never share a person.
-    private readonly TransferDriver _driver = new(cluster);
-
     private static readonly TimeSpan WatchInterval = TimeSpan.FromMilliseconds(25);
 
-    private sealed record Started(string TransferId, DateTimeOffset At, double StartMs);
+    // One transfer at a time: a short poll, so the next one starts soon after (the end time comes from the rows anyway).
+    private static readonly TimeSpan SingleWatchInterval = TimeSpan.FromMilliseconds(3);
 
-    public async Task<TransferPhaseResult> RunAsync(int count, CancellationToken ct)
+    /// <summary>The driver remembers which people it used, so no two transfers of the run share a person.</summary>
+    public TransferDriver Driver { get; } = new(cluster);
+
+    private IReadOnlyList<TransferOrder> Orders(int count) => Enumerable.Range(0, count)
+        .Select(i => i % 2 == 0 ? (Origin: first, Destination: second) : (Origin: second, Destination: first))
+        .Select(p => new TransferOrder(p.Origin, p.Destination, Driver.PickPerson(p.Origin, EnrolmentState.Suspended)))
+        .ToList();
+
+    /// <summary>All <paramref name="count"/> transfers started at once by <paramref name="starter"/>.</summary>
+    public Task<TransferPhaseResult> RunBurstAsync(int count, ITransferStarter starter, CancellationToken ct) =>
+        MeasureAsync(count, starter.Name, WatchInterval, sources => starter.StartAsync(Orders(count), today, ct), ct);
+
+    /// <summary>
+    /// One transfer after another, each from SubmitApplication until both sides ended; its certificate is issued
+    /// just before, outside the timing, so the figure is the exchange path alone.
+    /// </summary>
+    public Task<TransferPhaseResult> RunSequentialAsync(int count, CancellationToken ct) =>
+        MeasureAsync(count, "one at a time: SubmitApplication (certificate issued beforehand)", SingleWatchInterval, async sources =>
+        {
+            var started = new List<StartedTransfer>(count);
+            foreach (var order in Orders(count))
+            {
+                try
+                {
+                    var certificate = await Driver.IssueCertificateAsync(order.Origin, order.Person, today, ct);
+                    var at = DateTimeOffset.UtcNow;
+                    var clock = Stopwatch.StartNew();
+                    var accepted = await Driver.SubmitAsync(order.Destination, certificate, today, ct);
+                    started.Add(new StartedTransfer(order, accepted.TransferId, at, clock.Elapsed.TotalMilliseconds, null));
+                    await WaitForEndAsync(sources.Values, [accepted.TransferId], TimeSpan.FromSeconds(30), SingleWatchInterval, ct);
+                }
+                catch (Exception ex) when (!ct.IsCancellationRequested)
+                {
+                    started.Add(new StartedTransfer(order, null, DateTimeOffset.UtcNow, 0, $"{ex.GetType().Name}: {ex.Message}"));
+                }
+            }
+            return started;
+        }, ct);
+
+    private async Task<TransferPhaseResult> MeasureAsync(int count, string starterName, TimeSpan watchInterval,
+        Func<Dictionary<string, NpgsqlDataSource>, Task<IReadOnlyList<StartedTransfer>>> start, CancellationToken ct)
     {
-        var pairs = Enumerable.Range(0, count)
-            .Select(i => i % 2 == 0 ? (Origin: first, Destination: second) : (Origin: second, Destination: first))
-            .Select(p => (p.Origin, p.Destination, Person: _driver.PickPerson(p.Origin, EnrolmentState.Suspended)))
-            .ToList();
         var sources = cluster.Nodes.Values.ToDictionary(n => n.Province, n => BenchmarkConnections.Open(n.ConnectionString));
         try
         {
@@ -63,29 +102,16 @@ public sealed class TransferBenchmark(GatewayCluster cluster, BenchmarkSettings 
             await using var sampler = await ConnectionSampler.StartAsync(cluster.Postgres.ConnectionString(), ct);
             await using var pools = new PoolSampler();
             var phaseStart = DateTimeOffset.UtcNow;
-            var started = new ConcurrentBag<Started>();
-            var failures = 0;
-            string? firstError = null;
-            await Task.WhenAll(pairs.Select(p => Task.Run(async () =>
-            {
-                var at = DateTimeOffset.UtcNow;
-                var clock = Stopwatch.StartNew();
-                try
-                {
-                    var certificate = await _driver.IssueCertificateAsync(p.Origin, p.Person, today, ct);
-                    var accepted = await _driver.SubmitAsync(p.Destination, certificate, today, ct);
-                    started.Add(new Started(accepted.TransferId, at, clock.Elapsed.TotalMilliseconds));
-                }
-                catch (Exception ex) when (!ct.IsCancellationRequested)
-                {
-                    Interlocked.Increment(ref failures);
-                    Interlocked.CompareExchange(ref firstError, $"{ex.GetType().Name}: {ex.Message}", null);
-                }
-            }, ct)));
+            var allocatedBefore = GC.GetTotalAllocatedBytes();
+            var outcomes = await start(sources);
+            var started = outcomes.Where(o => o.TransferId is not null).ToList();
+            var failures = outcomes.Count(o => o.TransferId is null);
+            var firstError = outcomes.FirstOrDefault(o => o.Error is not null)?.Error;
 
-            var ids = started.Select(s => s.TransferId).ToArray();
+            var ids = started.Select(s => s.TransferId!).ToArray();
             var timeout = settings.TransferTimeout + TimeSpan.FromMilliseconds(200 * count);
-            await WaitForEndAsync(sources.Values, ids, timeout, ct);
+            await WaitForEndAsync(sources.Values, ids, timeout, watchInterval, ct);
+            var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
             var peaks = await sampler.StopAsync();
             var poolPeaks = await pools.StopAsync();
             await WaitForOutboxQuietAsync(sources, outboxMark, TimeSpan.FromSeconds(5), ct);
@@ -97,15 +123,17 @@ public sealed class TransferBenchmark(GatewayCluster cluster, BenchmarkSettings 
             var endToEnd = new List<double>();
             var destinationDone = new List<double>();
             var unfinished = new Dictionary<string, int>();
+            var endById = new Dictionary<string, DateTimeOffset>();
             DateTimeOffset? lastEnd = null;
             foreach (var s in started)
             {
-                var sides = byId.GetValueOrDefault(s.TransferId) ?? [];
+                var sides = byId.GetValueOrDefault(s.TransferId!) ?? [];
                 var dest = sides.FirstOrDefault(r => r.Role == "Destination");
                 var orig = sides.FirstOrDefault(r => r.Role == "Origin");
                 if (dest.State == "Completed" && orig.State == "Acknowledged")
                 {
                     var end = dest.UpdatedAt > orig.UpdatedAt ? dest.UpdatedAt : orig.UpdatedAt;
+                    endById[s.TransferId!] = end;
                     endToEnd.Add((end - s.At).TotalMilliseconds);
                     destinationDone.Add((dest.UpdatedAt - s.At).TotalMilliseconds);
                     if (lastEnd is null || end > lastEnd) lastEnd = end;
@@ -117,11 +145,12 @@ public sealed class TransferBenchmark(GatewayCluster cluster, BenchmarkSettings 
                 }
             }
 
-            var firstStart = started.IsEmpty ? DateTimeOffset.UtcNow : started.Min(s => s.At);
+            var firstStart = started.Count == 0 ? DateTimeOffset.UtcNow : started.Min(s => s.At);
             var makespan = lastEnd is null ? TimeSpan.Zero : lastEnd.Value - firstStart;
-            long envelopeRows = 0, published = 0, resends = 0;
+            long envelopeRows = 0, published = 0, resends = 0, inboxTransactions = 0;
             double bytes = 0;
             var byType = new Dictionary<string, long>();
+            var answers = new List<(string TransferId, DateTimeOffset AnsweredAt)>();
             foreach (var (province, db) in sources)
             {
                 var stats = await OutboxStatsAsync(db, outboxMark[province], ct);
@@ -130,15 +159,19 @@ public sealed class TransferBenchmark(GatewayCluster cluster, BenchmarkSettings 
                 resends += stats.Resends;
                 bytes += stats.Bytes;
                 foreach (var (type, n) in stats.ByType) byType[type] = byType.GetValueOrDefault(type) + n;
+                inboxTransactions += await InboxTransactionsAsync(db, phaseStart, ct);
+                answers.AddRange(await AnswersAsync(db, ids, ct));
             }
+            var path = PathOf(endById, byType, inboxTransactions, answers);
 
-            var stages = await StageTimes.ReadAsync(sources.Values, started.ToDictionary(s => s.TransferId, s => s.At),
+            var stages = await StageTimes.ReadAsync(sources.Values, started.ToDictionary(s => s.TransferId!, s => s.At),
                 sources.ToDictionary(kv => kv.Value, kv => outboxMark[kv.Key]), phaseStart, ct);
 
-            return new TransferPhaseResult(count, endToEnd.Count, unfinished, failures, makespan,
+            return new TransferPhaseResult(starterName, count, endToEnd.Count, unfinished, failures, makespan,
                 LatencySummary.FromMilliseconds(endToEnd), LatencySummary.FromMilliseconds(destinationDone),
                 LatencySummary.FromMilliseconds(started.Select(s => s.StartMs)),
-                envelopeRows, published, resends, envelopeRows > 0 ? bytes / envelopeRows : 0, byType, ids, stages, peaks, poolPeaks, sampler.MaxConnections, firstError);
+                envelopeRows, published, resends, envelopeRows > 0 ? bytes / envelopeRows : 0, byType, ids, stages, path,
+                peaks, poolPeaks, sampler.MaxConnections, allocated, firstError);
         }
         finally
         {
@@ -146,7 +179,38 @@ public sealed class TransferBenchmark(GatewayCluster cluster, BenchmarkSettings 
         }
     }
 
-    private static async Task WaitForEndAsync(IEnumerable<NpgsqlDataSource> sources, string[] ids, TimeSpan timeout, CancellationToken ct)
+    /// <summary>Per completed transfer: envelopes, receipts, inbox transactions, and work-item answers (before its end, and in all).</summary>
+    private static PathCounts PathOf(Dictionary<string, DateTimeOffset> endById, Dictionary<string, long> byType, long inboxTransactions,
+        List<(string TransferId, DateTimeOffset AnsweredAt)> answers)
+    {
+        var n = endById.Count;
+        if (n == 0) return PathCounts.Empty;
+        var receipts = byType.GetValueOrDefault("Receipt");
+        var envelopes = byType.Values.Sum() - receipts;
+        var done = answers.Where(a => endById.ContainsKey(a.TransferId)).ToList();
+        var beforeEnd = done.Count(a => a.AnsweredAt <= endById[a.TransferId]);
+        return new PathCounts((double)envelopes / n, (double)receipts / n, (double)inboxTransactions / n, (double)beforeEnd / n, (double)done.Count / n);
+    }
+
+    /// <summary>Inbox rows take now() (their transaction's start) as received_at, so distinct values count the batches that committed.</summary>
+    private static async Task<long> InboxTransactionsAsync(NpgsqlDataSource db, DateTimeOffset since, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("SELECT count(DISTINCT received_at) FROM inbox WHERE received_at >= @since");
+        cmd.Parameters.AddWithValue("since", since);
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    private static async Task<List<(string, DateTimeOffset)>> AnswersAsync(NpgsqlDataSource db, string[] ids, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("SELECT transfer_id, answered_at FROM work_items WHERE transfer_id = ANY(@ids) AND status = 'answered'");
+        cmd.Parameters.AddWithValue("ids", ids);
+        var rows = new List<(string, DateTimeOffset)>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) rows.Add((reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1)));
+        return rows;
+    }
+
+    private static async Task WaitForEndAsync(IEnumerable<NpgsqlDataSource> sources, string[] ids, TimeSpan timeout, TimeSpan interval, CancellationToken ct)
     {
         // Both sides of a transfer: the destination's Completed and the origin's Acknowledged (or any other end).
         const string sql = """
@@ -164,7 +228,7 @@ public sealed class TransferBenchmark(GatewayCluster cluster, BenchmarkSettings 
                 ended += (long)(await cmd.ExecuteScalarAsync(ct))!;
             }
             if (ended >= 2L * ids.Length) return;
-            await Task.Delay(WatchInterval, ct);
+            await Task.Delay(interval, ct);
         }
     }
 

@@ -27,7 +27,7 @@ public static class ViewBenchmark
                 if (await TransferStore.FindAsync(conn, null, id, forUpdate: false, ct) is { } record) records.Add(record);
         }
         if (records.Count == 0) throw new InvalidOperationException("No transfer rows to map.");
-        return await LoadRunner.RunAsync("GetTransfer's view mapping (CPU only, 1 thread)", 1, settings.Warmup, settings.Duration,
+        return await LoadRunner.RunAsync("GetTransfer's view mapping (CPU only, 1 thread)", 1, settings.FirstWarmup, settings.Duration,
             (_, n, _) =>
             {
                 views.View(records[(int)(n % records.Count)]);
