@@ -128,7 +128,7 @@ public sealed class BenchmarkRun(BenchmarkSettings settings)
                 CheckTransfers("single", single, results.Problems);
             }
 
-            var starter = new UnaryTransferStarter(exchange.Driver);
+            var starter = new BatchTransferStarter(exchange.Driver);
             results.BurstStarter = starter.Name;
             for (var r = 0; r < settings.Repeat; r++)
             {

@@ -46,3 +46,61 @@ public sealed class UnaryTransferStarter(TransferDriver driver) : ITransferStart
             }
         }, ct)));
 }
+
+/// <summary>
+/// The post-holiday peak path: orders grouped by origin and destination, certificates issued through
+/// <c>IssueCertificates</c> and applications submitted through <c>SubmitApplications</c>, up to
+/// <see cref="EntriesPerCall"/> entries per call, all groups at once.
+/// </summary>
+public sealed class BatchTransferStarter(TransferDriver driver) : ITransferStarter
+{
+    /// <summary>Entries per batch call (the API allows up to 100).</summary>
+    public const int EntriesPerCall = 50;
+
+    public string Name => $"batch IssueCertificates + SubmitApplications, {EntriesPerCall} entries per call";
+
+    public async Task<IReadOnlyList<StartedTransfer>> StartAsync(IReadOnlyList<TransferOrder> orders, DateOnly today, CancellationToken ct)
+    {
+        var chunks = orders.GroupBy(o => (o.Origin, o.Destination)).SelectMany(g => g.Chunk(EntriesPerCall)).ToList();
+        var started = await Task.WhenAll(chunks.Select(chunk => Task.Run(() => StartChunkAsync(chunk, today, ct), ct)));
+        return started.SelectMany(s => s).ToList();
+    }
+
+    private async Task<IReadOnlyList<StartedTransfer>> StartChunkAsync(TransferOrder[] chunk, DateOnly today, CancellationToken ct)
+    {
+        var at = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        var (origin, destination) = (chunk[0].Origin, chunk[0].Destination);
+        try
+        {
+            var issued = await driver.IssueManyAsync(origin, chunk.Select(o => o.Person), today, ct);
+            var results = new StartedTransfer?[chunk.Length];
+            var submitted = new List<int>();
+            var applications = new List<Gateway.Contracts.Transfer.V1.SubmitApplicationRequest>();
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var r = issued.Results[i];
+                if (r.Certificate is null)
+                    results[i] = new StartedTransfer(chunk[i], null, at, clock.Elapsed.TotalMilliseconds, $"IssueCertificates: {r.Error?.Message}");
+                else
+                {
+                    submitted.Add(i);
+                    applications.Add(driver.BuildApplication(destination, r.Certificate, today));
+                }
+            }
+            var accepted = await driver.SubmitManyAsync(destination, applications, ct: ct);
+            for (var j = 0; j < submitted.Count; j++)
+            {
+                var r = accepted.Results[j];
+                var i = submitted[j];
+                results[i] = new StartedTransfer(chunk[i], r.Transfer?.TransferId, at, clock.Elapsed.TotalMilliseconds,
+                    r.Transfer is null ? $"SubmitApplications: {r.Error?.Message}" : null);
+            }
+            return results.Select(r => r!).ToList();
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            return chunk.Select(o => new StartedTransfer(o, null, at, clock.Elapsed.TotalMilliseconds, $"{ex.GetType().Name}: {ex.Message}")).ToList();
+        }
+    }
+}

@@ -25,7 +25,15 @@ public static class NodeApplication
     {
         var builder = WebApplication.CreateBuilder(args);
         // Province systems speak h2c on a private network; TLS comes with the security phase.
-        builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(e => e.Protocols = HttpProtocols.Http2));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.ConfigureEndpointDefaults(e => e.Protocols = HttpProtocols.Http2);
+            // Bounded flow-control windows and streams: the pinned buffers Kestrel keeps per connection follow these,
+            // and a peer flooding near-limit bodies otherwise grew a node by hundreds of MiB (docs/benchmarks.md).
+            k.Limits.Http2.InitialStreamWindowSize = 64 * 1024;
+            k.Limits.Http2.InitialConnectionWindowSize = 256 * 1024;
+            k.Limits.Http2.MaxStreamsPerConnection = 64;
+        });
         builder.Services.AddGrpc(o =>
         {
             o.Interceptors.Add<ErrorInterceptor>();

@@ -36,8 +36,12 @@ namespace Gateway.Node.Grpc;
 /// </summary>
 public static class RequestBounds
 {
-    /// <summary>Largest request body the node reads (1 MiB); larger bodies end RESOURCE_EXHAUSTED before decoding.</summary>
-    public const int MaxMessageBytes = 1024 * 1024;
+    /// <summary>
+    /// Largest request body the node reads (256 KiB; a full batch of 100 applications is about 150 KiB); larger bodies
+    /// end RESOURCE_EXHAUSTED before decoding. gRPC rents a buffer of the body's size for each call in flight, so this
+    /// bound is also what keeps a flood of near-limit bodies from holding hundreds of MiB (docs/benchmarks.md, Profiles).
+    /// </summary>
+    public const int MaxMessageBytes = 256 * 1024;
 
     public const int IdentifierLength = 64;
     public const int NameLength = 100;
