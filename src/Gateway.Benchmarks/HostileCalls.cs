@@ -14,7 +14,7 @@ public sealed record HostileResult(int Calls, TimeSpan Elapsed, IReadOnlyDiction
 /// <summary>
 /// A few thousand malformed calls against one node, as a broken or hostile client would send them (the same
 /// shapes as tests/Gateway.Node.Tests/MalformedBodyTests.cs and RequestBoundsTests.cs): strings just over and at
-/// their limits, megabyte bodies just under and over the 1 MiB receive limit, huge ids, random garbage and deep
+/// their limits, bodies just under and over the 256 KiB receive limit, huge ids, random garbage and deep
 /// nesting through a raw byte marshaller. Every call must be refused (INVALID_ARGUMENT, RESOURCE_EXHAUSTED or
 /// NOT_FOUND) and the node must keep serving; the point is what the process's memory looks like afterwards.
 /// </summary>
@@ -44,12 +44,12 @@ public sealed class HostileCalls(GatewayCluster cluster, BenchmarkSettings setti
         [
             new("id at its limit (64 chars), unknown", Transfers, "GetTransfer", new GetTransferRequest { TransferId = "51T" + new string('9', 61) }.ToByteArray(), noKey, [StatusCode.NotFound]),
             new("huge id (64 Ki chars)", Transfers, "GetTransfer", new GetTransferRequest { TransferId = new string('7', 64 * 1024) }.ToByteArray(), noKey, invalid),
-            new("remarks just under the 1 MiB body limit", WorkItems, "AnswerWorkItem", new AnswerWorkItemRequest
+            new("remarks just under the 256 KiB body limit", WorkItems, "AnswerWorkItem", new AnswerWorkItemRequest
             {
                 ItemId = target + "Tnope:check-origin",
-                OriginEnrolment = new OriginEnrolmentAnswer { Status = EnrolmentStatus.Suspended, Remarks = new string('备', 1_040_000 / 3) },
+                OriginEnrolment = new OriginEnrolmentAnswer { Status = EnrolmentStatus.Suspended, Remarks = new string('备', 250_000 / 3) },
             }.ToByteArray(), TransferDriver.Key(), invalid),
-            new("body over the 1 MiB limit (1.5 MiB)", Transfers, "GetTransfer", new GetTransferRequest { TransferId = new string('7', 1536 * 1024) }.ToByteArray(), noKey, [StatusCode.ResourceExhausted]),
+            new("body over the 256 KiB limit (1.5 MiB)", Transfers, "GetTransfer", new GetTransferRequest { TransferId = new string('7', 1536 * 1024) }.ToByteArray(), noKey, [StatusCode.ResourceExhausted]),
             new("random garbage (512 B)", Transfers, "ListTransfers", garbage, noKey, invalid),
             new("groups nested 200 deep", Transfers, "GetTransfer", nested, noKey, invalid),
             new("application, name 101 chars", Transfers, "SubmitApplication", application.ToByteArray(), TransferDriver.Key(), invalid),

@@ -74,18 +74,26 @@ public sealed class RequestBoundsTests(ClusterFixture fx)
     }
 
     [Fact]
-    public async Task Megabyte_of_remarks_is_refused()
+    public async Task Remarks_far_over_their_bound_are_refused_naming_the_field_and_a_megabyte_never_decoded()
     {
+        const int chars = 60_000; // 180 KB of UTF-8: under the 256 KiB body limit, far over the 500 allowed
         var ex = await Assert.ThrowsAsync<RpcException>(() => Answer(new AnswerWorkItemRequest
         {
             ItemId = "15Tnope:check-origin",
-            OriginEnrolment = new OriginEnrolmentAnswer { Status = EnrolmentStatus.Suspended, Remarks = new string('备', 1_000_000 / 3) + new string('x', 1_000) },
+            OriginEnrolment = new OriginEnrolmentAnswer { Status = EnrolmentStatus.Suspended, Remarks = new string('备', chars) },
         }));
 
         Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
         var violation = Assert.Single(ex.GetRpcStatus()!.GetDetail<BadRequest>()!.FieldViolations);
         Assert.Equal("origin_enrolment.remarks", violation.Field);
-        Assert.Equal($"at most 500 characters (has {1_000_000 / 3 + 1_000})", violation.Description);
+        Assert.Equal($"at most 500 characters (has {chars})", violation.Description);
+
+        var megabyte = await Assert.ThrowsAsync<RpcException>(() => Answer(new AnswerWorkItemRequest
+        {
+            ItemId = "15Tnope:check-origin",
+            OriginEnrolment = new OriginEnrolmentAnswer { Status = EnrolmentStatus.Suspended, Remarks = new string('备', 1_000_000 / 3) },
+        }));
+        Assert.Equal(StatusCode.ResourceExhausted, megabyte.StatusCode);
     }
 
     [Fact]
