@@ -17,11 +17,18 @@ public sealed class ProcessClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Cluster = await GatewayCluster.StartAsync(new ClusterOptions
+        Cluster = await StartAsync(startSimulators: true, peoplePerProvince: 160);
+        Driver = new TransferDriver(Cluster);
+    }
+
+    /// <summary>Both nodes as processes with fast re-sends and a large budget; simulators optional.</summary>
+    public static Task<GatewayCluster> StartAsync(bool startSimulators, int peoplePerProvince) =>
+        GatewayCluster.StartAsync(new ClusterOptions
         {
             Provinces = [Origin, Destination],
             NodesAsProcesses = true,
-            PeoplePerProvince = 160,
+            StartSimulators = startSimulators,
+            PeoplePerProvince = peoplePerProvince,
             NodeSettings = new Dictionary<string, string>
             {
                 ["Gateway:ResendFirstDelay"] = "00:00:01",
@@ -30,8 +37,6 @@ public sealed class ProcessClusterFixture : IAsyncLifetime
                 ["Gateway:OutboxPollInterval"] = "00:00:00.200",
             },
         });
-        Driver = new TransferDriver(Cluster);
-    }
 
     public async Task DisposeAsync()
     {

@@ -13,28 +13,15 @@ namespace Gateway.Harness.Tests;
 /// <summary>Two nodes as processes and no simulated province systems: the test is the province system.</summary>
 public sealed class StreamKillFixture : IAsyncLifetime
 {
-    public const string Origin = "15";
-    public const string Destination = "51";
+    public const string Origin = ProcessClusterFixture.Origin;
+    public const string Destination = ProcessClusterFixture.Destination;
 
     public GatewayCluster Cluster { get; private set; } = null!;
     public TransferDriver Driver { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        Cluster = await GatewayCluster.StartAsync(new ClusterOptions
-        {
-            Provinces = [Origin, Destination],
-            NodesAsProcesses = true,
-            StartSimulators = false,
-            PeoplePerProvince = 40,
-            NodeSettings = new Dictionary<string, string>
-            {
-                ["Gateway:ResendFirstDelay"] = "00:00:01",
-                ["Gateway:ResendMaxDelay"] = "00:00:02",
-                ["Gateway:ResendBudget"] = "40",
-                ["Gateway:OutboxPollInterval"] = "00:00:00.200",
-            },
-        });
+        Cluster = await ProcessClusterFixture.StartAsync(startSimulators: false, peoplePerProvince: 40);
         Driver = new TransferDriver(Cluster);
     }
 

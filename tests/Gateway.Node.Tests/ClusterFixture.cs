@@ -21,14 +21,8 @@ public sealed class ClusterFixture : IAsyncLifetime
         if (Cluster is not null) await Cluster.DisposeAsync();
     }
 
-    public async Task<long> CountAsync(string province, string sql, params (string Name, object Value)[] parameters)
-    {
-        await using var conn = new NpgsqlConnection(Cluster[province].ConnectionString);
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, conn);
-        foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value);
-        return Convert.ToInt64(await cmd.ExecuteScalarAsync());
-    }
+    public Task<long> CountAsync(string province, string sql, params (string Name, object Value)[] parameters) =>
+        NodeRows.CountAsync(Cluster[province].ConnectionString, sql, parameters);
 }
 
 [CollectionDefinition(Name)]

@@ -26,6 +26,9 @@ public sealed class ManualClusterFixture : IAsyncLifetime
 
     public WorkItemService.WorkItemServiceClient WorkItems(string province) => new(Cluster[province].Channel);
 
+    /// <summary>Waits until the node holds the work item (it is created when an envelope arrives over Kafka).</summary>
+    public Task ItemExistsAsync(string province, string itemId) => ItemAsync(province, itemId);
+
     /// <summary>Waits until the node has the work item, and returns it as the province system would receive it.</summary>
     public async Task<WorkItem> ItemAsync(string province, string itemId)
     {
@@ -42,14 +45,8 @@ public sealed class ManualClusterFixture : IAsyncLifetime
         throw new TimeoutException($"No work item {itemId} at node {province}.");
     }
 
-    public async Task<long> CountAsync(string province, string sql, params (string Name, object Value)[] parameters)
-    {
-        await using var conn = new NpgsqlConnection(Cluster[province].ConnectionString);
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, conn);
-        foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value);
-        return Convert.ToInt64(await cmd.ExecuteScalarAsync());
-    }
+    public Task<long> CountAsync(string province, string sql, params (string Name, object Value)[] parameters) =>
+        NodeRows.CountAsync(Cluster[province].ConnectionString, sql, parameters);
 }
 
 public sealed class ManualClerkTests(ManualClusterFixture fx) : IClassFixture<ManualClusterFixture>

@@ -9,45 +9,8 @@ using WorkItem = Gateway.Contracts.Transfer.V1.WorkItem;
 
 namespace Gateway.Node.Tests;
 
-/// <summary>Two nodes with no simulated province systems: the tests hold the province system's ExchangeWorkItems stream themselves.</summary>
-public sealed class ExchangeStreamFixture : IAsyncLifetime
-{
-    public GatewayCluster Cluster { get; private set; } = null!;
-    public TransferDriver Driver { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        Cluster = await GatewayCluster.StartAsync(new ClusterOptions { Provinces = ["15", "51"], StartSimulators = false, PeoplePerProvince = 40 });
-        Driver = new TransferDriver(Cluster);
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (Cluster is not null) await Cluster.DisposeAsync();
-    }
-
-    /// <summary>Waits until the node holds the work item (it is created when the letter arrives over Kafka).</summary>
-    public async Task ItemExistsAsync(string province, string itemId)
-    {
-        var until = DateTime.UtcNow.AddSeconds(60);
-        while (await CountAsync(province, "SELECT count(*) FROM work_items WHERE item_id = @id", ("id", itemId)) == 0)
-        {
-            if (DateTime.UtcNow > until) throw new TimeoutException($"No work item {itemId} at node {province}.");
-            await Task.Delay(50);
-        }
-    }
-
-    public async Task<long> CountAsync(string province, string sql, params (string Name, object Value)[] parameters)
-    {
-        await using var conn = new NpgsqlConnection(Cluster[province].ConnectionString);
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, conn);
-        foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value);
-        return Convert.ToInt64(await cmd.ExecuteScalarAsync());
-    }
-}
-
-public sealed class WorkItemExchangeStreamTests(ExchangeStreamFixture fx) : IClassFixture<ExchangeStreamFixture>
+/// <summary>The tests hold the province system's ExchangeWorkItems stream themselves, on two nodes with no simulators.</summary>
+public sealed class WorkItemExchangeStreamTests(ManualClusterFixture fx) : IClassFixture<ManualClusterFixture>
 {
     // Generous: the machine is shared and slow; nothing below measures a duration.
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
