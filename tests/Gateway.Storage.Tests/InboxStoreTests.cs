@@ -24,7 +24,7 @@ public sealed class InboxStoreTests(PostgresFixture fixture) : DatabaseTest(fixt
         var fresh = await Db.InTransactionAsync((c, t, ct) => InboxStore.TryRecordManyAsync(c, t,
             [(seen, "contact_letter", "15"), (a, "info_table", "15"), (b, "completed", "51"), (a, "info_table", "15")], ct));
 
-        Assert.Equal([a, b], fresh.Order());
+        Assert.Equal(new[] { a, b }.Order(StringComparer.Ordinal), fresh.Order(StringComparer.Ordinal));
         Assert.True(await Db.WithConnectionAsync((c, ct) => InboxStore.ContainsAsync(c, null, b, ct)));
     }
 
