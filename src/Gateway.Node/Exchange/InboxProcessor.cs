@@ -52,47 +52,61 @@ public sealed class InboxProcessor(
         logger.LogInformation("Consuming {Topic} as group {Group}", TopicNames.Inbox(node.Province), consumer.GroupId);
         while (!stoppingToken.IsCancellationRequested)
         {
-            IReadOnlyList<ConsumeResult<string, byte[]>> batch;
             try
             {
-                batch = consumer.ConsumeBatch(options.Value.InboxBatchSize, TimeSpan.FromMilliseconds(200), stoppingToken);
+                await RoundAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
             }
-            if (batch.Count == 0) continue;
-
-            // Partitions are independent (a transfer's envelopes share one): each applies in order, in its own
-            // transaction, alongside the others.
-            var partitions = batch.GroupBy(r => r.TopicPartition).Select(g => g.ToList()).ToList();
-            var results = partitions.Count == 1
-                ? [await ApplyPartitionAsync(partitions[0], stoppingToken)]
-                : await Task.WhenAll(partitions.Select(p => Task.Run(() => ApplyPartitionAsync(p, stoppingToken), stoppingToken)));
-            if (stoppingToken.IsCancellationRequested) return;
-
-            var applied = results.Where(r => r.Outcome is not null).ToList();
-            if (applied.Any(r => r.Outcome!.WorkItems)) workItemSignal.Notify();
-            // Durable in PostgreSQL already: the offsets are stored for the consumer's background commit, which may lag or
-            // be lost in a crash — a redelivery the inbox table absorbs.
-            consumer.StoreOffsets(applied.SelectMany(r => r.Records));
-            foreach (var r in applied) await PublishDeadLettersAsync(r.Outcome!.DeadLetters, stoppingToken);
-
-            var failed = results.Where(r => r.Failure is not null).ToList();
-            if (failed.Count == 0)
+            catch (Exception ex)
             {
-                health.Progressed();
-                continue;
+                // The consumer itself failed (not an envelope, not a batch): report, pause, go on.
+                health.Failed(ex, clock.UtcNow);
+                logger.LogError(ex, "Inbox round failed outside any batch (attempt {Attempt})", health.ConsecutiveFailures);
+                await Task.Delay(Backoff(health.ConsecutiveFailures), stoppingToken).ContinueWith(_ => { });
             }
-            // The node's own fault: not committed, nothing dead-lettered. Read the same records again after a pause.
-            health.Failed(failed[0].Failure!, clock.UtcNow);
-            var delay = Backoff(health.ConsecutiveFailures);
-            foreach (var f in failed)
-                logger.LogError(f.Failure, "Inbox batch of {Count} from {Partition} could not be applied (attempt {Attempt}); it is read again in {Delay} s",
-                    f.Records.Count, f.Records[0].TopicPartition, health.ConsecutiveFailures, delay.TotalSeconds);
-            consumer.Rewind(failed.SelectMany(f => f.Records));
-            await Task.Delay(delay, stoppingToken).ContinueWith(_ => { });
         }
+    }
+
+    /// <summary>Consume one batch, apply it partition by partition, then store offsets, or rewind what failed.</summary>
+    private async Task RoundAsync(CancellationToken stoppingToken)
+    {
+        var batch = consumer.ConsumeBatch(options.Value.InboxBatchSize, TimeSpan.FromMilliseconds(200), stoppingToken);
+        if (batch.Count == 0) return;
+
+        // Partitions are independent (a transfer's envelopes share one): each applies in order, in its own
+        // transaction, alongside the others.
+        var partitions = batch.GroupBy(r => r.TopicPartition).Select(g => g.ToList()).ToList();
+        var results = partitions.Count == 1
+            ? [await ApplyPartitionAsync(partitions[0], stoppingToken)]
+            : await Task.WhenAll(partitions.Select(p => Task.Run(() => ApplyPartitionAsync(p, stoppingToken), stoppingToken)));
+        stoppingToken.ThrowIfCancellationRequested();
+
+        // Seek back first what must be read again, so nothing after this line can make the consumer skip it.
+        var failed = results.Where(r => r.Failure is not null).ToList();
+        if (failed.Count > 0) consumer.Rewind(failed.SelectMany(f => f.Records));
+
+        var applied = results.Where(r => r.Outcome is not null).ToList();
+        if (applied.Any(r => r.Outcome!.WorkItems)) workItemSignal.Notify();
+        // Durable in PostgreSQL already: the offsets are stored for the consumer's background commit, which may lag or
+        // be lost in a crash — a redelivery the inbox table absorbs.
+        consumer.StoreOffsets(applied.SelectMany(r => r.Records));
+        foreach (var r in applied) await PublishDeadLettersAsync(r.Outcome!.DeadLetters, stoppingToken);
+
+        if (failed.Count == 0)
+        {
+            health.Progressed();
+            return;
+        }
+        // The node's own fault: not committed, nothing dead-lettered. Read the same records again after a pause.
+        health.Failed(failed[0].Failure!, clock.UtcNow);
+        var delay = Backoff(health.ConsecutiveFailures);
+        foreach (var f in failed)
+            logger.LogError(f.Failure, "Inbox batch of {Count} from {Partition} could not be applied (attempt {Attempt}); it is read again in {Delay} s",
+                f.Records.Count, f.Records[0].TopicPartition, health.ConsecutiveFailures, delay.TotalSeconds);
+        await Task.Delay(delay, stoppingToken).ContinueWith(_ => { });
     }
 
     /// <summary>1, 2, 4 … seconds, at most 30: quick after a blip, gentle on a database that is down.</summary>
