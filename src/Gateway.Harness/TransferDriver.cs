@@ -32,8 +32,30 @@ public sealed class TransferDriver(GatewayCluster cluster)
     {
         var docs = new ProvinceDocuments(cluster[origin].Registry.Profile);
         var certificate = docs.BuildCertificate(person, null, issuedOn);
-        return await Client(origin).IssueCertificateAsync(new IssueCertificateRequest { Certificate = certificate }, Key(),
-            DateTime.UtcNow.AddSeconds(30), ct);
+        var key = Key();
+        return await WhileBusyAsync(() => Client(origin).IssueCertificateAsync(new IssueCertificateRequest { Certificate = certificate }, key,
+            DateTime.UtcNow.AddSeconds(30), ct).ResponseAsync, ct);
+    }
+
+    /// <summary>
+    /// As a well-behaved province system does: a call the node refused as busy (RESOURCE_EXHAUSTED, reason NODE_BUSY)
+    /// is sent again with the same idempotency key after the delay its RetryInfo names.
+    /// </summary>
+    public static async Task<T> WhileBusyAsync<T>(Func<Task<T>> call, CancellationToken ct = default)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.ResourceExhausted && attempt < 20
+                                          && ex.GetRpcStatus()?.GetDetail<Google.Rpc.RetryInfo>() is { } retry)
+            {
+                var delay = retry.RetryDelay?.ToTimeSpan() ?? TimeSpan.FromMilliseconds(100);
+                await Task.Delay(delay < TimeSpan.FromMilliseconds(20) ? TimeSpan.FromMilliseconds(20) : delay, ct);
+            }
+        }
     }
 
     public SubmitApplicationRequest BuildApplication(string destination, Certificate certificate, DateOnly acceptedOn)
@@ -44,9 +66,11 @@ public sealed class TransferDriver(GatewayCluster cluster)
         return request;
     }
 
-    public async Task<Transfer> SubmitAsync(string destination, Certificate certificate, DateOnly acceptedOn, CancellationToken ct = default) =>
-        await Client(destination).SubmitApplicationAsync(BuildApplication(destination, certificate, acceptedOn), Key(),
-            DateTime.UtcNow.AddSeconds(30), ct);
+    public async Task<Transfer> SubmitAsync(string destination, Certificate certificate, DateOnly acceptedOn, CancellationToken ct = default)
+    {
+        var (request, key) = (BuildApplication(destination, certificate, acceptedOn), Key());
+        return await WhileBusyAsync(() => Client(destination).SubmitApplicationAsync(request, key, DateTime.UtcNow.AddSeconds(30), ct).ResponseAsync, ct);
+    }
 
     /// <summary>Certificates for many people in one IssueCertificates call, an entry and a new key per person.</summary>
     public async Task<IssueCertificatesResponse> IssueManyAsync(string origin, IEnumerable<SyntheticPerson> people, DateOnly issuedOn, CancellationToken ct = default)
@@ -58,7 +82,7 @@ public sealed class TransferDriver(GatewayCluster cluster)
             IdempotencyKey = Guid.NewGuid().ToString("N"),
             Request = new IssueCertificateRequest { Certificate = docs.BuildCertificate(p, null, issuedOn) },
         }));
-        return await Client(origin).IssueCertificatesAsync(request, deadline: DateTime.UtcNow.AddSeconds(60), cancellationToken: ct);
+        return await WhileBusyAsync(() => Client(origin).IssueCertificatesAsync(request, deadline: DateTime.UtcNow.AddSeconds(60), cancellationToken: ct).ResponseAsync, ct);
     }
 
     /// <summary>
@@ -74,7 +98,7 @@ public sealed class TransferDriver(GatewayCluster cluster)
             IdempotencyKey = keys?[i] ?? Guid.NewGuid().ToString("N"),
             Request = r,
         }));
-        return await Client(destination).SubmitApplicationsAsync(batch, deadline: DateTime.UtcNow.AddSeconds(60), cancellationToken: ct);
+        return await WhileBusyAsync(() => Client(destination).SubmitApplicationsAsync(batch, deadline: DateTime.UtcNow.AddSeconds(60), cancellationToken: ct).ResponseAsync, ct);
     }
 
     /// <summary>Polls the node until its copy of the transfer is in one of <paramref name="states"/>.</summary>
