@@ -134,14 +134,21 @@ public sealed class BadInputPropertyTests(QuietClusterFixture fx) : IClassFixtur
 
     [Fact]
     public Task AnswerWorkItem_refuses_generated_bad_input_clearly_and_changes_nothing() =>
-        RunAsync(new AnswerWorkItemRequest { ItemId = fx.PendingItemId, OriginEnrolment = new OriginEnrolmentAnswer { Status = EnrolmentStatus.Suspended, Remarks = "checked" } }, 500,
+        RunAsync(ValidAnswer, 500,
             (request, key) => new WorkItemService.WorkItemServiceClient(fx.Cluster["15"].Channel).AnswerWorkItemAsync(request, key).ResponseAsync,
-            extra:
-            [
-                Gen.Const<Func<AnswerWorkItemRequest, string>>(r => { r.CreditBalance = new CreditBalanceAnswer { CreditedAmountFen = 1 }; return "answer: wrong kind"; }),
-                Gen.Const<Func<AnswerWorkItemRequest, string>>(r => { r.ItemId = $"{fx.TransferId}:no-such-step"; return "item_id: unknown"; }),
-                Gen.Int[5, 1000].Select<int, Func<AnswerWorkItemRequest, string>>(v => r => { r.OriginEnrolment = new OriginEnrolmentAnswer { Status = (EnrolmentStatus)v }; return $"status: {v}"; }),
-            ]);
+            extra: AnswerBreaks);
+
+    private AnswerWorkItemRequest ValidAnswer => new()
+    {
+        ItemId = fx.PendingItemId, OriginEnrolment = new OriginEnrolmentAnswer { Status = EnrolmentStatus.Suspended, Remarks = "checked" },
+    };
+
+    private Gen<Func<AnswerWorkItemRequest, string>>[] AnswerBreaks =>
+    [
+        Gen.Const<Func<AnswerWorkItemRequest, string>>(r => { r.CreditBalance = new CreditBalanceAnswer { CreditedAmountFen = 1 }; return "answer: wrong kind"; }),
+        Gen.Const<Func<AnswerWorkItemRequest, string>>(r => { r.ItemId = $"{fx.TransferId}:no-such-step"; return "item_id: unknown"; }),
+        Gen.Int[5, 1000].Select<int, Func<AnswerWorkItemRequest, string>>(v => r => { r.OriginEnrolment = new OriginEnrolmentAnswer { Status = (EnrolmentStatus)v }; return $"status: {v}"; }),
+    ];
 
     private async Task RunAsync<T>(T valid, int cases, Func<T, Metadata, Task> call, Gen<Func<T, string>>[]? extra = null)
         where T : class, IMessage<T>

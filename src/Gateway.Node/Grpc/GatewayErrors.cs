@@ -14,6 +14,7 @@ public static class GatewayErrors
 
     public static RpcException ToRpc(Exception ex) => ex is RpcException rpc ? rpc : ToStatus(ex).ToRpcException();
 
+
     /// <summary>The status a call failing with <paramref name="ex"/> ends with; batch calls put it on the failed entry.</summary>
     public static Google.Rpc.Status ToStatus(Exception ex) => ex switch
     {

@@ -190,7 +190,7 @@ public sealed class WorkItemGrpcService(
             if (violations.Count > 0)
             {
                 // Refused before the database, as the unary call's bounds interceptor refuses it; the stream goes on.
-                await write(Result(keyed, request, null, new InvalidRequestException(violations)), ct);
+                await write(Result(keyed, request, null, GatewayErrors.ToStatus(new InvalidRequestException(violations))), ct);
                 continue;
             }
             if (request.InformationTable?.Table?.Person is { } person) RequestValidation.Normalize(person);
@@ -226,20 +226,20 @@ public sealed class WorkItemGrpcService(
                     try { RefuseIfConflict(batch[i].Request.ItemId, response); }
                     catch (RefusedException conflict) { (response, error) = (null, conflict); }
                 }
-                else if (error is not null && GatewayErrors.ToRpc(error).StatusCode == StatusCode.Internal)
+                var status = response is null ? GatewayErrors.ToStatus(error!) : null;
+                // Only a failure of the node's own maps to INTERNAL; it is logged, the answer may be sent again.
+                if (status?.Code == (int)Google.Rpc.Code.Internal)
                     logger.LogError(error, "Answer to work item {ItemId} failed", batch[i].Request.ItemId);
-                await write(Result(new KeyedAnswer { IdempotencyKey = batch[i].IdempotencyKey }, batch[i].Request, response, error), ct);
+                await write(Result(new KeyedAnswer { IdempotencyKey = batch[i].IdempotencyKey }, batch[i].Request, response, status), ct);
             }
         }
     }
 
-    private static WorkItemServerMessage Result(KeyedAnswer keyed, AnswerWorkItemRequest request, AnswerWorkItemResponse? response, Exception? error)
+    private static WorkItemServerMessage Result(KeyedAnswer keyed, AnswerWorkItemRequest request, AnswerWorkItemResponse? response, Google.Rpc.Status? error)
     {
         var result = new AnswerResult { ItemId = request.ItemId, IdempotencyKey = keyed.IdempotencyKey };
-        if (response is not null)
-            result.Response = response;
-        else
-            result.Error = GatewayErrors.ToRpc(error!).GetRpcStatus() ?? new Google.Rpc.Status { Code = (int)StatusCode.Internal, Message = "The answer was not applied." };
+        if (response is not null) result.Response = response;
+        else result.Error = error;
         return new WorkItemServerMessage { Result = result };
     }
 
