@@ -138,6 +138,37 @@ public sealed class BadInputPropertyTests(QuietClusterFixture fx) : IClassFixtur
             (request, key) => new WorkItemService.WorkItemServiceClient(fx.Cluster["15"].Channel).AnswerWorkItemAsync(request, key).ResponseAsync,
             extra: AnswerBreaks);
 
+    [Fact]
+    public Task ExchangeWorkItems_answers_refuse_generated_bad_input_clearly_and_change_nothing() =>
+        RunAsync(ValidAnswer, 300, async (request, key) =>
+        {
+            // A stream per case: a message over the body limit ends the whole stream (RESOURCE_EXHAUSTED), as gRPC does.
+            using var call = new WorkItemService.WorkItemServiceClient(fx.Cluster["15"].Channel).ExchangeWorkItems();
+            await call.RequestStream.WriteAsync(new WorkItemClientMessage { Subscribe = new SubscribeWorkItemsRequest { Subscriber = "bad-input" } });
+            var message = new WorkItemClientMessage { Answer = new KeyedAnswer { IdempotencyKey = EntryKey(key), Answer = request } };
+            if (message.CalculateSize() > Gateway.Node.Grpc.RequestBounds.MaxMessageBytes)
+            {
+                // Over the body limit the node resets the stream while the client is still sending, so the client may see
+                // CANCELLED rather than the RESOURCE_EXHAUSTED the node ends the call with; either way nothing was read.
+                var aborted = await Assert.ThrowsAsync<RpcException>(async () =>
+                {
+                    await call.RequestStream.WriteAsync(message);
+                    while (await call.ResponseStream.MoveNext(CancellationToken.None)) { }
+                });
+                Assert.Contains(aborted.StatusCode, new[] { StatusCode.ResourceExhausted, StatusCode.Cancelled });
+                throw new RpcException(new global::Grpc.Core.Status(StatusCode.ResourceExhausted, "over the body limit"));
+            }
+            await call.RequestStream.WriteAsync(message);
+            while (await call.ResponseStream.MoveNext(CancellationToken.None))
+                if (call.ResponseStream.Current.Result is { } result)
+                {
+                    Assert.Equal(EntryKey(key), result.IdempotencyKey);
+                    if (result.Error is { } error) throw error.ToRpcException();
+                    return;
+                }
+            throw new InvalidOperationException("The stream ended before the answer's result.");
+        }, extra: AnswerBreaks);
+
     private AnswerWorkItemRequest ValidAnswer => new()
     {
         ItemId = fx.PendingItemId, OriginEnrolment = new OriginEnrolmentAnswer { Status = EnrolmentStatus.Suspended, Remarks = "checked" },
