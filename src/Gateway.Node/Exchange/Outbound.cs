@@ -16,7 +16,15 @@ public static class Outbound
     /// </summary>
     public const int MaxEnvelopeBytes = 900 * 1024;
 
-    public static Task<bool> EnqueueAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Envelope envelope, CancellationToken ct)
+    public static Task<bool> EnqueueAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Envelope envelope, CancellationToken ct) =>
+        EnqueueAsync(conn, tx, envelope, partitionKey: null, ct);
+
+    /// <param name="partitionKey">
+    /// The Kafka key, which decides the partition and so the order: record sync passes the person's key
+    /// (<see cref="Gateway.Domain.Records.PersonKey"/>) so one person's changes stay in order. Null: the correlation id
+    /// (the transfer), or the sender when there is none.
+    /// </param>
+    public static Task<bool> EnqueueAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Envelope envelope, string? partitionKey, CancellationToken ct)
     {
         var bytes = envelope.ToByteArray();
         if (bytes.Length > MaxEnvelopeBytes) throw new EnvelopeTooLargeException(envelope.MessageType, bytes.Length, MaxEnvelopeBytes);
@@ -26,7 +34,7 @@ public static class Outbound
             Receiver: envelope.ReceiverProvince,
             Topic: TopicNames.Inbox(envelope.ReceiverProvince),
             // Keyed by transfer so every message of one transfer stays in order on one partition.
-            Key: string.IsNullOrEmpty(envelope.CorrelationId) ? envelope.SenderProvince : envelope.CorrelationId,
+            Key: partitionKey ?? (string.IsNullOrEmpty(envelope.CorrelationId) ? envelope.SenderProvince : envelope.CorrelationId),
             Payload: bytes,
             CorrelationId: string.IsNullOrEmpty(envelope.CorrelationId) ? null : envelope.CorrelationId,
             NeedsReceipt: envelope.MessageType != Receipt.Descriptor.Name), ct);

@@ -1,0 +1,84 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Gateway.Storage;
+
+/// <summary>One applied change of a synced record, as the change log keeps it.</summary>
+public sealed record RecordChange(
+    long Seq,
+    string Kind,
+    string OwnerProvince,
+    string RecordId,
+    string PersonKey,
+    long Version,
+    string Change,
+    byte[]? Payload,
+    DateTimeOffset AppliedAt);
+
+/// <summary>
+/// The append-only log of record changes this node applied, read from a cursor by watchers. Appends run inside the
+/// transaction that changed the record, so a change is logged exactly when it takes effect.
+/// </summary>
+public static class RecordChangeLog
+{
+    public const string Upsert = "upsert";
+    public const string Removed = "removed";
+
+    // Names "record change log" among this database's advisory locks.
+    private const long AppendLockKey = 0x6777_7263_6c6f_0001;
+
+    /// <summary>
+    /// Appends in the caller's transaction. The advisory lock is held to commit, so appenders commit in seq order: a
+    /// watcher never skips a change whose seq was taken before a later one committed. It is taken last in the
+    /// transaction, right before the insert, to keep the serialised part short.
+    /// </summary>
+    public static async Task<long> AppendAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string kind, string ownerProvince,
+        string recordId, string personKey, long version, string change, byte[]? payload, DateTimeOffset now, CancellationToken ct = default)
+    {
+        await using var cmd = SqlHelpers.Command(conn, tx, """
+            SELECT pg_advisory_xact_lock(@lock);
+            INSERT INTO record_changes (kind, owner_province, record_id, person_key, version, change, payload, applied_at)
+            VALUES (@kind, @owner, @record_id, @person_key, @version, @change, @payload, @now)
+            RETURNING seq
+            """)
+            .With("lock", NpgsqlDbType.Bigint, AppendLockKey)
+            .With("kind", NpgsqlDbType.Text, kind)
+            .With("owner", NpgsqlDbType.Text, ownerProvince)
+            .With("record_id", NpgsqlDbType.Text, recordId)
+            .With("person_key", NpgsqlDbType.Text, personKey)
+            .With("version", NpgsqlDbType.Bigint, version)
+            .With("change", NpgsqlDbType.Text, change)
+            .With("payload", NpgsqlDbType.Bytea, payload)
+            .WithTime("now", now);
+        await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        // First result: the lock (void); second: the new seq.
+        await reader.NextResultAsync(ct).ConfigureAwait(false);
+        await reader.ReadAsync(ct).ConfigureAwait(false);
+        return reader.GetInt64(0);
+    }
+
+    /// <summary>Changes after <paramref name="cursor"/> in seq order, at most <paramref name="limit"/>, optionally of one kind.</summary>
+    public static async Task<IReadOnlyList<RecordChange>> ReadAfterAsync(NpgsqlConnection conn, long cursor, int limit, string? kind = null,
+        CancellationToken ct = default)
+    {
+        await using var cmd = SqlHelpers.Command(conn, null, """
+            SELECT seq, kind, owner_province, record_id, person_key, version, change, payload, applied_at
+            FROM record_changes
+            WHERE seq > @cursor AND (@kind::text IS NULL OR kind = @kind)
+            ORDER BY seq
+            LIMIT @limit
+            """)
+            .With("cursor", NpgsqlDbType.Bigint, cursor)
+            .With("kind", NpgsqlDbType.Text, kind)
+            .With("limit", NpgsqlDbType.Integer, limit);
+        return await cmd.ReadAllAsync(r => new RecordChange(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4),
+            r.GetInt64(5), r.GetString(6), r.NullableBytes(7), r.Time(8)), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The highest seq logged so far (0 when empty): where a watcher that wants only new changes starts.</summary>
+    public static async Task<long> HeadAsync(NpgsqlConnection conn, CancellationToken ct = default)
+    {
+        await using var cmd = SqlHelpers.Command(conn, null, "SELECT COALESCE(MAX(seq), 0) FROM record_changes");
+        return (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+    }
+}
