@@ -26,6 +26,12 @@ public sealed record ClusterOptions
     /// <summary>Minimum log level of the nodes ("Warning" keeps the demo readable).</summary>
     public string NodeLogLevel { get; init; } = "Warning";
 
+    /// <summary>
+    /// Let a node whose database is new ask the others for a backfill at start (a node's default). Off here, since every
+    /// node of a fresh cluster is new and has nothing to fetch; tests of backfill switch it on or call StartBackfill.
+    /// </summary>
+    public bool BackfillOnNewDatabase { get; init; }
+
     /// <summary>Start each province's simulated province system with its node.</summary>
     public bool StartSimulators { get; init; } = true;
 }

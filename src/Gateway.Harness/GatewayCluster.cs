@@ -102,6 +102,9 @@ public sealed class GatewayCluster : IAsyncDisposable
             ["Kafka:EmbeddedBroker"] = "true",
             ["Kafka:ClientId"] = $"gateway-node-{province}",
             ["Redis:Configuration"] = redisEndpoint ?? "",
+            // The cluster is the whole exchange: index provinces and backfill owners come from these members.
+            ["Gateway:ExchangeProvinces"] = string.Join(",", options.Provinces),
+            ["Gateway:BackfillOnNewDatabase"] = options.BackfillOnNewDatabase ? "true" : "false",
             ["Logging:LogLevel:Default"] = options.NodeLogLevel,
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
         };

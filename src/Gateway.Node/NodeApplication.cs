@@ -7,6 +7,7 @@ using Gateway.Node.Infrastructure;
 using Gateway.Node.Transfers;
 using Gateway.Node.Transfers.Calls;
 using Gateway.Node.Transfers.Inbound;
+using Gateway.Node.Sync.Backfill;
 using Gateway.Storage;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -58,6 +59,7 @@ public static class NodeApplication
         app.MapGrpcReflectionService();
         app.MapGrpcService<TransferGrpcService>();
         app.MapGrpcService<WorkItemGrpcService>();
+        app.MapGrpcService<BackfillGrpcService>();
         return app;
     }
 
@@ -82,7 +84,17 @@ public static class NodeApplication
         services.AddSingleton<IInboundHandler, WithdrawalRequestedHandler>();
         services.AddSingleton<IInboundHandler, WithdrawalAnsweredHandler>();
         services.AddSingleton<InboundDispatcher>();
+        AddBackfill(services);
         services.AddSingleton<ReceiptHandler>();
+    }
+
+    /// <summary>Backfill: the owner's page source and the requester's sink come from each kind of synced record.</summary>
+    private static void AddBackfill(IServiceCollection services)
+    {
+        services.AddSingleton<BackfillStarter>();
+        services.AddSingleton<StartBackfillHandler>();
+        services.AddSingleton<IInboundHandler, BackfillRequestedHandler>();
+        services.AddSingleton<IInboundHandler, BackfillPageHandler>();
     }
 
     /// <summary>Applies migrations, then starts serving. Use instead of RunAsync/StartAsync.</summary>
@@ -93,8 +105,21 @@ public static class NodeApplication
         {
             var applied = await db.MigrateAsync(ct);
             app.Logger.LogInformation("Schema ready ({Applied} migration(s) applied now)", applied.Count);
+            // The first migration ran now: the database is new or was wiped, so whatever others hold for us is missing.
+            if (applied.Contains(1) && app.Services.GetRequiredService<IOptions<NodeOptions>>().Value.BackfillOnNewDatabase)
+                await StartFirstBackfillAsync(app, db, ct);
         }
         await app.StartAsync(ct);
+    }
+
+    private static async Task StartFirstBackfillAsync(WebApplication app, NodeDatabase db, CancellationToken ct)
+    {
+        var starter = app.Services.GetRequiredService<BackfillStarter>();
+        if (starter.Kinds.Count == 0 || starter.Owners.Count == 0) return;
+        var runId = await db.InTransactionAsync((conn, tx, token) =>
+            starter.StartAsync(conn, tx, starter.Owners, starter.Kinds, "new database: records held for other provinces fetched from their owners", token), ct);
+        app.Logger.LogInformation("New database: backfill {RunId} asks {Owners} province(s) for {Kinds}", runId, starter.Owners.Count,
+            string.Join(", ", starter.Kinds));
     }
 
     /// <summary>
@@ -129,6 +154,7 @@ public static class NodeApplication
         services.AddSingleton(sp => new NodeIdentity(sp.GetRequiredService<IOptions<NodeOptions>>().Value.Province));
         services.AddSingleton<BusinessClock>();
         services.AddSingleton<ReferenceData>();
+        services.AddSingleton<ExchangeMembers>();
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<OutboxHandOff>();
         services.AddSingleton<WorkItemSignal>();

@@ -54,6 +54,12 @@ public sealed class NodeOptions
     /// </summary>
     public int WaitingPeriodMonths { get; set; } = 6;
 
+    /// <summary>
+    /// A node that starts on a new (or wiped) database asks every other member of the exchange for the records that
+    /// concern it ("Gateway:BackfillOnNewDatabase", default true). Operators can start one at any time with StartBackfill.
+    /// </summary>
+    public bool BackfillOnNewDatabase { get; set; } = true;
+
     /// <summary>Folder with extra calendar years (operators drop a new year here without a rebuild).</summary>
     public string? CalendarDirectory { get; set; }
 }

@@ -1,0 +1,44 @@
+using Google.Protobuf;
+using Npgsql;
+
+namespace Gateway.Node.Sync.Backfill;
+
+/// <summary>One page an owner sends: records after the cursor, the cursor to continue from, and whether it was the last.</summary>
+public sealed record BackfillSourcePage(IReadOnlyList<ByteString> Records, string NextCursor, bool Last);
+
+/// <summary>
+/// The owner's side of one kind of record: the current version of every record of this kind that concerns
+/// <c>requester</c> (filings for care there, enrolment records it indexes), in a stable order from a cursor.
+/// </summary>
+public interface IBackfillSource
+{
+    string Kind { get; }
+
+    /// <param name="maxBytes">Stop before the page's records pass this size, so the page fits one envelope.</param>
+    Task<BackfillSourcePage> ReadPageAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string requester, string afterCursor,
+        int maxRecords, int maxBytes, CancellationToken ct);
+}
+
+/// <summary>
+/// The requester's side: applies a page of one owner's records version-guarded, with the same trust rules as a live
+/// change (the owner must own each record, and each must concern this node). Returns how many changed a row here.
+/// </summary>
+public interface IBackfillSink
+{
+    string Kind { get; }
+
+    Task<int> ApplyPageAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string ownerProvince, IReadOnlyList<ByteString> records,
+        CancellationToken ct);
+}
+
+public static class BackfillLimits
+{
+    /// <summary>Records per page when the request names none, and the most a page may carry.</summary>
+    public const int DefaultRecordsPerPage = 500;
+    public const int MaxRecordsPerPage = 1_000;
+
+    /// <summary>Record bytes per page: well inside the envelope limit, with room for the envelope around them.</summary>
+    public const int MaxPageBytes = 600 * 1024;
+
+    public const int MaxCursorLength = 200;
+}

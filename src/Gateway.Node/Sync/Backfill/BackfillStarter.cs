@@ -1,0 +1,43 @@
+using System.Security.Cryptography;
+using System.Text;
+using Gateway.Contracts.Exchange.V1;
+using Gateway.Node.Exchange;
+using Gateway.Node.Infrastructure;
+using Gateway.Storage;
+using Npgsql;
+
+namespace Gateway.Node.Sync.Backfill;
+
+/// <summary>Starts a backfill run: one progress row and one first page request per owner and kind, in one transaction.</summary>
+public sealed class BackfillStarter(IEnumerable<IBackfillSink> sinks, ExchangeMembers members, EnvelopeFactory envelopes,
+    NodeIdentity node, BusinessClock clock)
+{
+    public IReadOnlyList<string> Kinds { get; } = sinks.Select(s => s.Kind).Distinct().Order(StringComparer.Ordinal).ToList();
+
+    public IReadOnlyList<string> Owners => members.Others;
+
+    public async Task<string> StartAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<string> owners, IReadOnlyList<string> kinds,
+        string reason, CancellationToken ct)
+    {
+        var runId = $"{node.Province}B{Guid.CreateVersion7():N}";
+        var parts = owners.SelectMany(o => kinds.Select(k => (Owner: o, Kind: k))).ToList();
+        await BackfillStore.CreateRunAsync(conn, tx, runId, reason, parts, clock.UtcNow, ct);
+        foreach (var (owner, kind) in parts)
+            await RequestPageAsync(conn, tx, runId, owner, kind, "", ct);
+        return runId;
+    }
+
+    public Task RequestPageAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string runId, string owner, string kind, string afterCursor,
+        CancellationToken ct) =>
+        Outbound.EnqueueAsync(conn, tx, envelopes.Create(owner, runId, $"backfill:{kind}:{CursorStep(afterCursor)}", new BackfillRequested
+        {
+            RunId = runId,
+            Kind = kind,
+            AfterCursor = afterCursor,
+            MaxRecords = BackfillLimits.DefaultRecordsPerPage,
+        }), ct);
+
+    /// <summary>A short, stable name for a cursor inside a message id: the same request always carries the same id.</summary>
+    public static string CursorStep(string cursor) =>
+        cursor.Length == 0 ? "start" : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(cursor)))[..16];
+}

@@ -1,0 +1,71 @@
+using Gateway.Contracts.Sync.V1;
+using Gateway.Domain.Values;
+using Gateway.Node.Application;
+using Gateway.Node.Infrastructure;
+using Gateway.Storage;
+using Npgsql;
+
+namespace Gateway.Node.Sync.Backfill;
+
+/// <summary>Starts a backfill run for the owners and kinds asked (default: every other member, every kind this node holds).</summary>
+public sealed class StartBackfillHandler(BackfillStarter starter, ExchangeMembers members, NodeIdentity node)
+{
+    public const int MaxReasonLength = 200;
+
+    public async Task<BackfillRun> HandleAsync(NpgsqlConnection conn, NpgsqlTransaction tx, StartBackfillRequest request, CancellationToken ct)
+    {
+        var violations = new List<(string, string)>();
+        for (var i = 0; i < request.OwnerProvinces.Count; i++)
+        {
+            var owner = request.OwnerProvinces[i];
+            if (new ProvinceCode(owner).Check() is { } problem) violations.Add(($"owner_provinces[{i}]", problem));
+            else if (owner == node.Province) violations.Add(($"owner_provinces[{i}]", "this node's own province: it is the owner of its records"));
+            else if (!members.Contains(owner)) violations.Add(($"owner_provinces[{i}]", $"province {owner} is not a member of this exchange (Gateway:ExchangeProvinces)"));
+        }
+        for (var i = 0; i < request.Kinds.Count; i++)
+            if (!starter.Kinds.Contains(request.Kinds[i]))
+                violations.Add(($"kinds[{i}]", $"one of: {string.Join(", ", starter.Kinds)}"));
+        if (string.IsNullOrWhiteSpace(request.Reason)) violations.Add(("reason", "Say why the backfill runs (operators see it)."));
+        else if (request.Reason.Length > MaxReasonLength) violations.Add(("reason", $"at most {MaxReasonLength} characters"));
+        if (violations.Count > 0) throw new InvalidRequestException(violations);
+        if (starter.Kinds.Count == 0) throw new RefusedException("NOTHING_TO_BACKFILL", "This node holds no synced records of any kind.");
+
+        var owners = request.OwnerProvinces.Count == 0 ? starter.Owners : request.OwnerProvinces.Distinct().ToList();
+        var kinds = request.Kinds.Count == 0 ? starter.Kinds : request.Kinds.Distinct().ToList();
+        var runId = await starter.StartAsync(conn, tx, owners, kinds, request.Reason.Trim(), ct);
+        return BackfillViews.View(new BackfillRunRow(runId, default, request.Reason.Trim(),
+            owners.SelectMany(o => kinds.Select(k => new BackfillProgressRow(runId, o, k, "", 0, 0, 0, false, false, default))).ToList()));
+    }
+}
+
+public static class BackfillViews
+{
+    public static BackfillRun View(BackfillRunRow row)
+    {
+        var run = new BackfillRun
+        {
+            RunId = row.RunId,
+            Reason = row.Reason,
+            Done = row.Progress.Count > 0 && row.Progress.All(p => p.Done),
+            RecordsApplied = row.Progress.Sum(p => p.RecordsApplied),
+            RecordsReceived = row.Progress.Sum(p => p.RecordsReceived),
+        };
+        if (row.StartedAt != default) run.StartedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(row.StartedAt);
+        run.Progress.AddRange(row.Progress.Select(p =>
+        {
+            var view = new BackfillProgress
+            {
+                OwnerProvince = p.OwnerProvince,
+                Kind = p.Kind,
+                Pages = p.Pages,
+                RecordsReceived = p.RecordsReceived,
+                RecordsApplied = p.RecordsApplied,
+                Done = p.Done,
+                State = p.KindUnknown ? "owner keeps no such records" : p.Done ? "done" : "waiting for the owner",
+            };
+            if (p.UpdatedAt != default) view.UpdatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(p.UpdatedAt);
+            return view;
+        }));
+        return run;
+    }
+}
