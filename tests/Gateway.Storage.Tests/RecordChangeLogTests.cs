@@ -1,0 +1,64 @@
+namespace Gateway.Storage.Tests;
+
+[Collection(PostgresCollection.Name)]
+public sealed class RecordChangeLogTests(PostgresFixture fixture) : DatabaseTest(fixture, "record_changes")
+{
+    private static readonly DateTimeOffset Now = new(2026, 12, 2, 1, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task A_reader_following_the_cursor_sees_every_change_once_in_order_while_writers_commit_slowly_side_by_side()
+    {
+        const int writers = 6, perWriter = 20;
+        var random = new Random(7);
+        var delays = Enumerable.Range(0, writers * perWriter).Select(_ => random.Next(0, 6)).ToArray();
+        var seen = new List<long>();
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+
+        var writing = Task.WhenAll(Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; i < perWriter; i++)
+            {
+                var delay = delays[w * perWriter + i];
+                await Db.InTransactionAsync(async (c, t, ct) =>
+                {
+                    await RecordChangeLog.AppendAsync(c, t, "filing", "15", $"F{w}-{i}", $"person{w}", i + 1, RecordChangeLog.Upsert, [1, 2], Now, ct);
+                    await Task.Delay(delay, ct); // a commit that lags behind its seq: the case that would let a reader skip
+                    return true;
+                });
+            }
+        })));
+
+        var cursor = 0L;
+        while (seen.Count < writers * perWriter && !stop.IsCancellationRequested)
+        {
+            var page = await Db.WithConnectionAsync((c, ct) => RecordChangeLog.ReadAfterAsync(c, cursor, 7, ct: ct));
+            foreach (var change in page)
+            {
+                seen.Add(change.Seq);
+                cursor = change.Seq;
+            }
+            if (page.Count == 0) await Task.Delay(1);
+        }
+        await writing;
+
+        Assert.Equal(Enumerable.Range(1, writers * perWriter).Select(i => (long)i), seen);
+        Assert.Equal(writers * perWriter, await Db.WithConnectionAsync((c, ct) => RecordChangeLog.HeadAsync(c, ct)));
+    }
+
+    [Fact]
+    public async Task A_change_appended_in_a_transaction_that_rolls_back_is_never_seen()
+    {
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Db.InTransactionAsync<bool>(async (c, t, ct) =>
+        {
+            await RecordChangeLog.AppendAsync(c, t, "filing", "15", "F1", "p", 1, RecordChangeLog.Upsert, null, Now, ct);
+            throw new InvalidOperationException("the change it belonged to failed");
+        }));
+        await Db.InTransactionAsync((c, t, ct) =>
+            RecordChangeLog.AppendAsync(c, t, "enrolment", "51", "E1", "p", 3, RecordChangeLog.Removed, null, Now, ct));
+
+        var all = await Db.WithConnectionAsync((c, ct) => RecordChangeLog.ReadAfterAsync(c, 0, 10, ct: ct));
+        var only = Assert.Single(all);
+        Assert.Equal(("enrolment", "51", "E1", 3L, RecordChangeLog.Removed), (only.Kind, only.OwnerProvince, only.RecordId, only.Version, only.Change));
+        Assert.Empty(await Db.WithConnectionAsync((c, ct) => RecordChangeLog.ReadAfterAsync(c, 0, 10, kind: "filing", ct: ct)));
+    }
+}
