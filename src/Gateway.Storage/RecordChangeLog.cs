@@ -57,6 +57,31 @@ public static class RecordChangeLog
         return reader.GetInt64(0);
     }
 
+    /// <summary>Appends many changes in one statement (a backfill page), in list order, under the same lock as <see cref="AppendAsync"/>.</summary>
+    public static async Task AppendManyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string kind,
+        IReadOnlyList<(string Owner, string RecordId, string PersonKey, long Version, string Change, byte[]? Payload)> changes,
+        DateTimeOffset now, CancellationToken ct = default)
+    {
+        if (changes.Count == 0) return;
+        await using var cmd = SqlHelpers.Command(conn, tx, """
+            SELECT pg_advisory_xact_lock(@lock);
+            INSERT INTO record_changes (kind, owner_province, record_id, person_key, version, change, payload, applied_at)
+            SELECT @kind, o, r, p, v, c, b, @now
+            FROM unnest(@owners, @records, @persons, @versions, @changes, @payloads) WITH ORDINALITY AS u(o, r, p, v, c, b, n)
+            ORDER BY n
+            """)
+            .With("lock", NpgsqlDbType.Bigint, AppendLockKey)
+            .With("kind", NpgsqlDbType.Text, kind)
+            .With("owners", NpgsqlDbType.Array | NpgsqlDbType.Text, changes.Select(c => c.Owner).ToArray())
+            .With("records", NpgsqlDbType.Array | NpgsqlDbType.Text, changes.Select(c => c.RecordId).ToArray())
+            .With("persons", NpgsqlDbType.Array | NpgsqlDbType.Text, changes.Select(c => c.PersonKey).ToArray())
+            .With("versions", NpgsqlDbType.Array | NpgsqlDbType.Bigint, changes.Select(c => c.Version).ToArray())
+            .With("changes", NpgsqlDbType.Array | NpgsqlDbType.Text, changes.Select(c => c.Change).ToArray())
+            .With("payloads", NpgsqlDbType.Array | NpgsqlDbType.Bytea, changes.Select(c => (object?)c.Payload ?? DBNull.Value).ToArray())
+            .WithTime("now", now);
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
     /// <summary>Changes after <paramref name="cursor"/> in seq order, at most <paramref name="limit"/>, optionally of one kind.</summary>
     public static async Task<IReadOnlyList<RecordChange>> ReadAfterAsync(NpgsqlConnection conn, long cursor, int limit, string? kind = null,
         CancellationToken ct = default)

@@ -61,4 +61,17 @@ public sealed class RecordChangeLogTests(PostgresFixture fixture) : DatabaseTest
         Assert.Equal(("enrolment", "51", "E1", 3L, RecordChangeLog.Removed), (only.Kind, only.OwnerProvince, only.RecordId, only.Version, only.Change));
         Assert.Empty(await Db.WithConnectionAsync((c, ct) => RecordChangeLog.ReadAfterAsync(c, 0, 10, kind: "filing", ct: ct)));
     }
+
+    [Fact]
+    public async Task Many_changes_appended_at_once_keep_their_order_and_follow_earlier_ones()
+    {
+        await Db.InTransactionAsync((c, t, ct) => RecordChangeLog.AppendAsync(c, t, "filing", "15", "F0", "p0", 1, RecordChangeLog.Upsert, [0], Now, ct));
+        var page = Enumerable.Range(1, 50).Select(i => ("15", $"F{i}", $"p{i % 7}", (long)i, RecordChangeLog.Upsert, (byte[]?)[(byte)i])).ToList();
+        await Db.InTransactionAsync(async (c, t, ct) => { await RecordChangeLog.AppendManyAsync(c, t, "filing", page, Now, ct); return true; });
+
+        var all = await Db.WithConnectionAsync((c, ct) => RecordChangeLog.ReadAfterAsync(c, 0, 100, ct: ct));
+        Assert.Equal(Enumerable.Range(0, 51).Select(i => $"F{i}"), all.Select(a => a.RecordId));
+        Assert.Equal(all.Select(a => a.Seq).Order(), all.Select(a => a.Seq));
+        Assert.Equal([(byte)50], all[^1].Payload);
+    }
 }
