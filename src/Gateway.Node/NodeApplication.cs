@@ -4,6 +4,10 @@ using Gateway.Node.Exchange;
 using Gateway.Node.Grpc;
 using Gateway.Node.Idempotency;
 using Gateway.Node.Infrastructure;
+using Gateway.Node.Sync;
+using Gateway.Node.Sync.Filings;
+using Gateway.Node.Sync.Filings.Calls;
+using Gateway.Node.Sync.Filings.Inbound;
 using Gateway.Node.Transfers;
 using Gateway.Node.Transfers.Calls;
 using Gateway.Node.Transfers.Inbound;
@@ -60,6 +64,8 @@ public static class NodeApplication
         app.MapGrpcService<TransferGrpcService>();
         app.MapGrpcService<WorkItemGrpcService>();
         app.MapGrpcService<BackfillGrpcService>();
+        app.MapGrpcService<FilingGrpcService>();
+        app.MapGrpcService<RecordWatchGrpcService>();
         return app;
     }
 
@@ -95,6 +101,22 @@ public static class NodeApplication
         services.AddSingleton<StartBackfillHandler>();
         services.AddSingleton<IInboundHandler, BackfillRequestedHandler>();
         services.AddSingleton<IInboundHandler, BackfillPageHandler>();
+    }
+
+    /// <summary>Record sync of filings: the owner's calls, the province of care's inbound handler, the change-log signal.</summary>
+    private static void AddFilingHandlers(IServiceCollection services)
+    {
+        services.AddSingleton<RecordChangeSignal>();
+        services.AddSingleton<FilingSteps>();
+        services.AddSingleton<CreateFilingHandler>();
+        services.AddSingleton<ChangeFilingHandler>();
+        services.AddSingleton<SuspendFilingHandler>();
+        services.AddSingleton<ResumeFilingHandler>();
+        services.AddSingleton<TerminateFilingHandler>();
+        services.AddSingleton<GetFilingHandler>();
+        services.AddSingleton<ListFilingsHandler>();
+        services.AddSingleton<GetPersonFilingsHandler>();
+        services.AddSingleton<IInboundHandler, FilingChangedHandler>();
     }
 
     /// <summary>Applies migrations, then starts serving. Use instead of RunAsync/StartAsync.</summary>
@@ -184,6 +206,7 @@ public static class NodeApplication
         services.AddSingleton<TransferViews>();
         services.AddSingleton<InboxHealth>();
         AddTransferHandlers(services);
+        AddFilingHandlers(services);
         services.AddHostedService<InboxProcessor>();
         services.AddHostedService<OutboxRelay>();
         services.AddHostedService<ExpiredKeyPurger>();

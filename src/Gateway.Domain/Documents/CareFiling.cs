@@ -57,7 +57,8 @@ public sealed record CareFiling(
             && Category is CareFilingCategory.RetiredResettled or CareFilingCategory.PostedWorker
             && InsuranceType == InsuranceType.Resident)
             v.Add("category", "only employee-insurance members file as retired-resettled or posted workers (seed 004 items 17, 19)");
-        v.Text("category_note", CategoryNote, required: false);
+        // The form's "其他" box is filled in by hand: without the note nobody knows what the filing is for.
+        v.Text("category_note", CategoryNote, required: Category == CareFilingCategory.TemporaryOther);
 
         var insuredOk = v.Check("insuplc_admdvs", InsuredRegion.Check());
         ValidateDestination(v, insuredOk);
@@ -109,7 +110,8 @@ public sealed record CareFiling(
         }
     }
 
-    private static string? CheckFilingId(string? id)
+    /// <summary>Null when <paramref name="id"/> can name a filing, otherwise why not.</summary>
+    public static string? CheckFilingId(string? id)
     {
         if (string.IsNullOrWhiteSpace(id)) return "required";
         if (id.Length > MaxFilingIdLength) return $"at most {MaxFilingIdLength} characters";

@@ -9,7 +9,7 @@ namespace Gateway.Node.Grpc;
 /// Maps requests to domain documents and lets the domain say what is wrong. Every violated field is
 /// reported at once, by its path in the request (e.g. "application.person.certno"), and nothing changes.
 /// </summary>
-public static class RequestValidation
+public static partial class RequestValidation
 {
     /// <summary>No document of this exchange predates the 1990s; earlier dates are typing errors, not history.</summary>
     public static readonly DateOnly EarliestDocumentDate = new(1990, 1, 1);
@@ -153,7 +153,7 @@ public static class RequestValidation
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
 
     /// <summary>Collects violations by request path; the first description per field wins.</summary>
-    private sealed class Collector
+    private sealed partial class Collector
     {
         private readonly List<(string Field, string Description)> _items = [];
 

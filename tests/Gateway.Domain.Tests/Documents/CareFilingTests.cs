@@ -32,6 +32,14 @@ public class CareFilingTests
     }
 
     [Fact]
+    public void The_forms_other_category_needs_its_note()
+    {
+        var other = Samples.Filing with { Category = CareFilingCategory.TemporaryOther, CategoryNote = null };
+        Assert.Equal("category_note", Assert.Single(other.Validate()).Field);
+        Assert.Empty((other with { CategoryNote = "探亲期间就医" }).Validate());
+    }
+
+    [Fact]
     public void Filing_to_the_insured_province_is_refused_as_not_cross_region()
     {
         var local = Samples.Filing with { InsuredRegion = DivisionCode.Parse("510700") };
