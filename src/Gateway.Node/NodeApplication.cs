@@ -117,6 +117,8 @@ public static class NodeApplication
         services.AddSingleton<ListFilingsHandler>();
         services.AddSingleton<GetPersonFilingsHandler>();
         services.AddSingleton<IInboundHandler, FilingChangedHandler>();
+        services.AddSingleton<IBackfillSource, FilingBackfillSource>();
+        services.AddSingleton<IBackfillSink, FilingBackfillSink>();
     }
 
     /// <summary>Applies migrations, then starts serving. Use instead of RunAsync/StartAsync.</summary>

@@ -179,7 +179,7 @@ public static class FilingStore
         .With("reason", NpgsqlDbType.Text, r.LastReason)
         .WithTime("updated_at", r.UpdatedAt);
 
-    private static FilingRow Read(NpgsqlDataReader r) => new(
+    internal static FilingRow Read(NpgsqlDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetInt32(6), r.GetString(7),
         r.NullableString(8), r.GetFieldValue<DateOnly>(9), r.IsDBNull(10) ? null : r.GetFieldValue<DateOnly>(10),
         r.GetFieldValue<byte[]>(11), r.GetBoolean(12), r.NullableString(13), r.GetString(14), r.NullableString(15), r.Time(16),

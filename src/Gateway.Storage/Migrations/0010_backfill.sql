@@ -19,3 +19,6 @@ CREATE TABLE backfill_progress (
     updated_at       timestamptz NOT NULL,
     PRIMARY KEY (run_id, owner_province, kind)
 );
+
+-- An owner's filings for care in one province, in id order: the pages it sends that province's backfill.
+CREATE INDEX filings_backfill ON filings (destination_province, owner_province, filing_id) WHERE NOT removed;
