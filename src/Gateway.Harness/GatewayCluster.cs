@@ -102,6 +102,8 @@ public sealed class GatewayCluster : IAsyncDisposable
             ["Kafka:EmbeddedBroker"] = "true",
             ["Kafka:ClientId"] = $"gateway-node-{province}",
             ["Redis:Configuration"] = redisEndpoint ?? "",
+            // The cluster is the whole exchange: index provinces are chosen among its nodes.
+            ["Gateway:ExchangeProvinces"] = string.Join(",", options.Provinces),
             ["Logging:LogLevel:Default"] = options.NodeLogLevel,
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
         };

@@ -4,6 +4,7 @@ using Gateway.Node.Exchange;
 using Gateway.Node.Grpc;
 using Gateway.Node.Idempotency;
 using Gateway.Node.Infrastructure;
+using Gateway.Node.Sync.Enrolment;
 using Gateway.Node.Transfers;
 using Gateway.Node.Transfers.Calls;
 using Gateway.Node.Transfers.Inbound;
@@ -58,6 +59,7 @@ public static class NodeApplication
         app.MapGrpcReflectionService();
         app.MapGrpcService<TransferGrpcService>();
         app.MapGrpcService<WorkItemGrpcService>();
+        app.MapGrpcService<EnrolmentGrpcService>();
         return app;
     }
 
@@ -158,6 +160,7 @@ public static class NodeApplication
         services.AddSingleton<TransferViews>();
         services.AddSingleton<InboxHealth>();
         AddTransferHandlers(services);
+        services.AddEnrolmentSync();
         services.AddHostedService<InboxProcessor>();
         services.AddHostedService<OutboxRelay>();
         services.AddHostedService<ExpiredKeyPurger>();
