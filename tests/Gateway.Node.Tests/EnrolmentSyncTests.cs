@@ -211,6 +211,34 @@ public sealed class EnrolmentSyncTests(EnrolmentClusterFixture fx)
     }
 
     [Fact]
+    public async Task A_batch_publishes_each_entry_under_its_own_key_and_a_bad_entry_fails_alone()
+    {
+        var certno = fx.NewCitizen("640104"); // index 64
+        var good = Employee(certno, "150100", "2020-01", "2025-06");
+        var second = Employee(certno, "150200", "2025-01", "2026-02", current: true);
+        var bad = Employee(certno, "510600", "2024-01", "2025-06"); // 51's region: 15 is not its owner
+        var keys = new[] { Guid.NewGuid().ToString("N"), Guid.NewGuid().ToString("N"), Guid.NewGuid().ToString("N") };
+        var batch = new PublishEnrolmentsRequest
+        {
+            Entries =
+            {
+                new PublishEnrolmentsRequest.Types.Entry { IdempotencyKey = keys[0], Request = new PublishEnrolmentRequest { Record = good } },
+                new PublishEnrolmentsRequest.Types.Entry { IdempotencyKey = keys[1], Request = new PublishEnrolmentRequest { Record = bad } },
+                new PublishEnrolmentsRequest.Types.Entry { IdempotencyKey = keys[2], Request = new PublishEnrolmentRequest { Record = second } },
+            },
+        };
+        var results = (await fx.Client("15").PublishEnrolmentsAsync(batch)).Results;
+        Assert.Equal([1L, 0L, 1L], results.Select(r => r.Response?.Version ?? 0));
+        Assert.Equal((int)Code.InvalidArgument, results[1].Error.Code);
+        Assert.Equal(0, await fx.CountAsync("15", "SELECT count(*) FROM enrolment_records WHERE record_id = @r", ("r", bad.RecordId)));
+        // The entry's key is the unary call's: the same request replays the entry's answer.
+        Assert.Equal(results[0].Response, await PublishAsync("15", good, key: TransferDriver.Key(keys[0])));
+        // Two employee records of 15 that overlap: found at 64, which tells 15 once.
+        var finding = await FoundAtIndexAsync("64", certno, DuplicateEnrolmentKind.EmployeeWithinScheme, ["15"]);
+        Assert.Equal(Ref("15", second), finding.Keep);
+    }
+
+    [Fact]
     public async Task Bad_input_is_refused_by_field_and_changes_nothing()
     {
         var certno = fx.NewCitizen("150102");

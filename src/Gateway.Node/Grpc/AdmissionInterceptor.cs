@@ -42,7 +42,8 @@ public sealed class AdmissionInterceptor : Interceptor, IDisposable
     public static readonly IReadOnlySet<string> MutatingMethods = new HashSet<string>(
         new[] { "IssueCertificate", "IssueCertificates", "SubmitApplication", "SubmitApplications", "WithdrawTransfer" }
             .Select(m => $"/{Contracts.Transfer.V1.TransferService.Descriptor.FullName}/{m}")
-            .Append($"/{Contracts.Sync.V1.EnrolmentService.Descriptor.FullName}/PublishEnrolment"), StringComparer.Ordinal);
+            .Concat(new[] { "PublishEnrolment", "PublishEnrolments" }.Select(m => $"/{Contracts.Sync.V1.EnrolmentService.Descriptor.FullName}/{m}")),
+        StringComparer.Ordinal);
 
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
