@@ -8,6 +8,7 @@ using Gateway.Node.Sync;
 using Gateway.Node.Sync.Filings;
 using Gateway.Node.Sync.Filings.Calls;
 using Gateway.Node.Sync.Filings.Inbound;
+using Gateway.Node.Sync.Enrolment;
 using Gateway.Node.Transfers;
 using Gateway.Node.Transfers.Calls;
 using Gateway.Node.Transfers.Inbound;
@@ -66,6 +67,7 @@ public static class NodeApplication
         app.MapGrpcService<BackfillGrpcService>();
         app.MapGrpcService<FilingGrpcService>();
         app.MapGrpcService<RecordWatchGrpcService>();
+        app.MapGrpcService<EnrolmentGrpcService>();
         return app;
     }
 
@@ -209,6 +211,7 @@ public static class NodeApplication
         services.AddSingleton<InboxHealth>();
         AddTransferHandlers(services);
         AddFilingHandlers(services);
+        services.AddEnrolmentSync();
         services.AddHostedService<InboxProcessor>();
         services.AddHostedService<OutboxRelay>();
         services.AddHostedService<ExpiredKeyPurger>();

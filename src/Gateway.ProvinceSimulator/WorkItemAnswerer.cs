@@ -26,6 +26,7 @@ internal sealed class WorkItemAnswerer(
         WorkItemKind.CreditBalance => CreditBalance(item),
         WorkItemKind.CloseOriginRecord => CloseOriginRecord(item),
         WorkItemKind.LetterReturned => LetterReturned(item),
+        WorkItemKind.DuplicateEnrolment => DuplicateEnrolment(item),
         _ => null,
     };
 
@@ -102,6 +103,14 @@ internal sealed class WorkItemAnswerer(
     private AnswerWorkItemRequest LetterReturned(WorkItem item)
     {
         onLetterReturned(new ReturnedLetterNotice(item.ItemId, item.TransferId, Certno(item), item.ReasonCode, item.Reason));
+        return Acknowledge(item);
+    }
+
+    // A real agency would now contact the person and end or suspend records by 第二十四条; the simulation takes it up and says so.
+    private AnswerWorkItemRequest DuplicateEnrolment(WorkItem item)
+    {
+        logger.LogInformation("Item {ItemId}: duplicate enrolment {FindingId} ({Kind}, {Resolution}) taken up", item.ItemId,
+            item.DuplicateEnrolment?.FindingId, item.DuplicateEnrolment?.Kind, item.DuplicateEnrolment?.Resolution);
         return Acknowledge(item);
     }
 

@@ -16,7 +16,7 @@ public enum DuplicateEnrolmentKind
 /// <summary>The resolution seed 003 第二十四条 suggests.</summary>
 public enum DuplicateResolution
 {
-    /// <summary>第二十四条(一): keep the record at the current place of employment (the most recent employment), end the others.</summary>
+    /// <summary>第二十四条(一): keep the record its owner marks as the current place of employment, end the others.</summary>
     KeepCurrentEmployment = 1,
 
     /// <summary>第二十四条(二): the person chooses where to stay enrolled, in writing; the others are ended on that undertaking.</summary>
@@ -67,4 +67,21 @@ public sealed record DuplicateEnrolmentFinding(
 {
     /// <summary>Records to end (or suspend) once the kept one is known; empty while the person has to choose.</summary>
     public IReadOnlyList<EnrolmentRecord> ToEnd => Keep is null ? [] : Records.Where(r => r != Keep).ToArray();
+
+    /// <summary>
+    /// Deterministic id: the same kind, records (owner province, record id) and period always give the same id, whichever
+    /// node detects it and however often, so a finding is notified once. A changed period is a new finding.
+    /// </summary>
+    public string Id => IdOf(Kind, Records.Select(r => (r.Province.Value, r.RecordId)), From, To);
+
+    public static string IdOf(DuplicateEnrolmentKind kind, IEnumerable<(string Owner, string RecordId)> records, Values.YearMonth from, Values.YearMonth to)
+    {
+        // Length-prefixed parts: no record id can imitate a separator.
+        var text = new System.Text.StringBuilder().Append((int)kind).Append('|');
+        foreach (var (owner, id) in records.Distinct().OrderBy(r => r.Owner, StringComparer.Ordinal).ThenBy(r => r.RecordId, StringComparer.Ordinal))
+            text.Append(owner.Length).Append(':').Append(owner).Append(id.Length).Append(':').Append(id).Append(';');
+        text.Append('|').Append(from).Append('|').Append(to);
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text.ToString()));
+        return "DUP" + Convert.ToHexStringLower(hash)[..32];
+    }
 }

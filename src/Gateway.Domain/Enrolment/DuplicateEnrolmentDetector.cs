@@ -39,13 +39,15 @@ public static class DuplicateEnrolmentDetector
             var from = cluster.SelectMany(a => cluster.Where(b => b != a && a.Overlaps(b)).Select(b => YearMonth.Max(a.From, b.From))).Min();
             var to = cluster.SelectMany(a => cluster.Where(b => b != a && a.Overlaps(b)).Select(b => YearMonth.Min(a.To, b.To))).Max();
 
-            // The current place of employment is taken as the most recently started employment.
-            var latest = cluster.Max(r => r.From);
-            var newest = cluster.Where(r => r.From == latest).ToList();
-            var keep = newest.Count == 1 ? newest[0] : null;
-            var advice = keep is null
-                ? "keep the record at the current place of employment (two started in the same month: the agency must tell which) and end the others"
-                : $"keep {keep.RecordId} at the current place of employment and end the others";
+            // Only the owners know which employment is current: the record they mark so. A later start is no proof
+            // (the older job may be the one that goes on), so none or several marked leaves the choice to the agencies.
+            var marked = cluster.Where(r => r.CurrentEmployment).ToList();
+            var keep = marked.Count == 1 ? marked[0] : null;
+            var advice = keep is not null
+                ? $"keep {keep.RecordId} at the current place of employment and end the others"
+                : marked.Count == 0
+                    ? "keep the record at the current place of employment (none is marked as the current one: the agencies must tell which) and end the others"
+                    : $"keep the record at the current place of employment ({Ids(marked)} are all marked as current: the agencies must tell which) and end the others";
             yield return new DuplicateEnrolmentFinding(DuplicateEnrolmentKind.EmployeeWithinScheme, cluster, from, to,
                 DuplicateResolution.KeepCurrentEmployment, keep, DuplicateAction.Terminate,
                 $"{Ids(cluster)} are all paid in employee insurance for some of {from}..{to} (seed 003 第二十三条(一)); {advice} (第二十四条(一)).");
@@ -62,7 +64,8 @@ public static class DuplicateEnrolmentDetector
             if (inYear.Count < 2) continue;
             var (from, to) = MonthsInYear(inYear, year);
 
-            var students = inYear.Where(r => r.Basis == EnrolmentBasis.Student).ToList();
+            // A student record counts as the one at school unless its owner names a study place elsewhere.
+            var students = inYear.Where(r => r.Basis == EnrolmentBasis.Student && AtStudyPlace(r)).ToList();
             DuplicateResolution resolution;
             EnrolmentRecord? keep = null;
             string advice;
@@ -101,9 +104,11 @@ public static class DuplicateEnrolmentDetector
                 if (!benefitMonths.All(m => employee.Any(e => e.Covers(m)))) continue;
 
                 var covering = employee.Where(e => e.From <= to && from <= e.To).OrderBy(e => e.From).ToList();
-                var lastEmployee = covering.Where(e => e.Covers(to)).OrderByDescending(e => e.From).First();
+                var current = CurrentEmployee(covering, to);
                 var records = covering.Prepend(r).ToList();
-                var continuous = ContinuousMonthsEndingAt(employeeHistory, to);
+                // The owners' own counts may reach back past the records they still publish.
+                var continuous = Math.Max(ContinuousMonthsEndingAt(employeeHistory, to),
+                    covering.Where(e => e.Covers(to)).Select(e => e.ContinuousEmployeeMonths - to.MonthsUntil(e.To)).DefaultIfEmpty(0).Max());
 
                 DuplicateResolution resolution;
                 EnrolmentRecord? keep = null;
@@ -111,8 +116,10 @@ public static class DuplicateEnrolmentDetector
                 string advice;
                 if (r.Basis == EnrolmentBasis.Student)
                 {
-                    (resolution, keep) = (DuplicateResolution.KeepEmploymentOverStudy, lastEmployee);
-                    advice = $"the student is employed: keep {keep.RecordId} and the employment agency has {r.RecordId} ended (第二十四条(三)2)";
+                    (resolution, keep) = (DuplicateResolution.KeepEmploymentOverStudy, current);
+                    advice = keep is null
+                        ? $"the student is employed: keep the record at the current place of employment (the agencies must tell which) and the employment agency has {r.RecordId} ended (第二十四条(三)2)"
+                        : $"the student is employed: keep {keep.RecordId} and the employment agency has {r.RecordId} ended (第二十四条(三)2)";
                 }
                 else if (covering.Any(e => e.Basis == EnrolmentBasis.FlexibleEmployment))
                 {
@@ -121,8 +128,10 @@ public static class DuplicateEnrolmentDetector
                 }
                 else if (continuous >= ContinuousEmployeeMonthsToKeepEmployee)
                 {
-                    (resolution, keep) = (DuplicateResolution.KeepEmployee, lastEmployee);
-                    advice = $"{continuous} months of continuous employee enrolment: keep {keep.RecordId} and end {r.RecordId} (第二十四条(四))";
+                    (resolution, keep) = (DuplicateResolution.KeepEmployee, current);
+                    advice = keep is null
+                        ? $"{continuous} months of continuous employee enrolment: keep the employee record at the current place of employment (the agencies must tell which) and end {r.RecordId} (第二十四条(四))"
+                        : $"{continuous} months of continuous employee enrolment: keep {keep.RecordId} and end {r.RecordId} (第二十四条(四))";
                 }
                 else
                 {
@@ -146,6 +155,21 @@ public static class DuplicateEnrolmentDetector
         }
         return count;
     }
+
+    /// <summary>
+    /// The employee record to keep among <paramref name="covering"/>: the one marked as the current place of employment;
+    /// when none is marked, the only one still paid in <paramref name="last"/>; otherwise unknown (null).
+    /// </summary>
+    private static EnrolmentRecord? CurrentEmployee(List<EnrolmentRecord> covering, YearMonth last)
+    {
+        var marked = covering.Where(e => e.CurrentEmployment).ToList();
+        if (marked.Count > 0) return marked.Count == 1 ? marked[0] : null;
+        var paidLast = covering.Where(e => e.Covers(last)).ToList();
+        return paidLast.Count == 1 ? paidLast[0] : null;
+    }
+
+    private static bool AtStudyPlace(EnrolmentRecord r) =>
+        r.StudyPlace is not { } place || r.PoolingRegion.Contains(place) || place.Contains(r.PoolingRegion);
 
     private static List<List<EnrolmentRecord>> OverlapClusters(List<EnrolmentRecord> records)
     {

@@ -45,3 +45,14 @@ public sealed class EnvelopeTooLargeException(string messageType, int bytes, int
     public string MessageType { get; } = messageType;
 }
 
+
+/// <summary>
+/// Another node this call depends on did not answer in time: UNAVAILABLE with a machine-readable reason. Nothing was
+/// changed; the call may be repeated.
+/// </summary>
+public sealed class UnavailableException(string reason, string message, IReadOnlyDictionary<string, string>? metadata = null)
+    : Exception(message)
+{
+    public string Reason { get; } = reason;
+    public IReadOnlyDictionary<string, string> Metadata { get; } = metadata ?? new Dictionary<string, string>();
+}

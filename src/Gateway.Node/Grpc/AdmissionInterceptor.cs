@@ -41,7 +41,9 @@ public sealed class AdmissionInterceptor : Interceptor, IDisposable
     /// <summary>The mutating methods (full gRPC names) this interceptor admits.</summary>
     public static readonly IReadOnlySet<string> MutatingMethods = new HashSet<string>(
         new[] { "IssueCertificate", "IssueCertificates", "SubmitApplication", "SubmitApplications", "WithdrawTransfer" }
-            .Select(m => $"/{Contracts.Transfer.V1.TransferService.Descriptor.FullName}/{m}"), StringComparer.Ordinal);
+            .Select(m => $"/{Contracts.Transfer.V1.TransferService.Descriptor.FullName}/{m}")
+            .Concat(new[] { "PublishEnrolment", "PublishEnrolments" }.Select(m => $"/{Contracts.Sync.V1.EnrolmentService.Descriptor.FullName}/{m}")),
+        StringComparer.Ordinal);
 
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)

@@ -33,6 +33,12 @@ public static class GatewayErrors
             Metadata = { new Dictionary<string, string>(refused.Metadata) }
         })),
         NotFoundException nf => Build(Code.NotFound, nf.Message),
+        UnavailableException away => Build(Code.Unavailable, away.Message, Any.Pack(new ErrorInfo
+        {
+            Reason = away.Reason,
+            Domain = ErrorDomain,
+            Metadata = { new Dictionary<string, string>(away.Metadata) }
+        })),
         EnvelopeTooLargeException big => Build(Code.FailedPrecondition, big.Message, Any.Pack(new ErrorInfo
         {
             Reason = "ENVELOPE_TOO_LARGE", Domain = ErrorDomain, Metadata = { ["message_type"] = big.MessageType }

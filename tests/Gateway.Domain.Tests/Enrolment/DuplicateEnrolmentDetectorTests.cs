@@ -14,7 +14,8 @@ public class DuplicateEnrolmentDetectorTests
         new(id, person ?? Person, DivisionCode.Parse(region), type, status, YearMonth.Parse(from), YearMonth.Parse(to), basis);
 
     private static EnrolmentRecord Emp(string id, string region, string from, string to, EnrolmentBasis basis = EnrolmentBasis.Standard,
-        EnrolmentStatus status = EnrolmentStatus.Active) => Rec(id, InsuranceType.Employee, region, from, to, status, basis);
+        EnrolmentStatus status = EnrolmentStatus.Active, bool current = false, int continuousMonths = 0) =>
+        Rec(id, InsuranceType.Employee, region, from, to, status, basis) with { CurrentEmployment = current, ContinuousEmployeeMonths = continuousMonths };
 
     private static EnrolmentRecord Res(string id, string region, string from, string to, EnrolmentBasis basis = EnrolmentBasis.Standard,
         EnrolmentStatus status = EnrolmentStatus.Active) => Rec(id, InsuranceType.Resident, region, from, to, status, basis);
@@ -23,13 +24,13 @@ public class DuplicateEnrolmentDetectorTests
     public void Two_employee_records_paid_for_the_same_month_are_a_within_scheme_duplicate_seed_003_article_23_1()
     {
         var hohhot = Emp("E1", "150100", "2020-01", "2025-06");
-        var deyang = Emp("E2", "510600", "2025-04", "2026-02");
+        var deyang = Emp("E2", "510600", "2025-04", "2026-02", current: true);
         var finding = Assert.Single(DuplicateEnrolmentDetector.Detect([hohhot, deyang]));
 
         Assert.Equal(DuplicateEnrolmentKind.EmployeeWithinScheme, finding.Kind);
         Assert.Equal((YearMonth.Parse("2025-04"), YearMonth.Parse("2025-06")), (finding.From, finding.To));
         Assert.Equal(DuplicateResolution.KeepCurrentEmployment, finding.Resolution);
-        Assert.Same(deyang, finding.Keep); // the newer employment is the current one
+        Assert.Same(deyang, finding.Keep); // marked by its owner as the current place of employment
         Assert.Equal([hohhot], finding.ToEnd);
         Assert.Equal(DuplicateAction.Terminate, finding.Action);
         Assert.Contains("第二十三条(一)", finding.Explanation);
@@ -67,11 +68,38 @@ public class DuplicateEnrolmentDetectorTests
     [Fact]
     public void Three_chained_employee_records_form_one_finding_over_all_duplicated_months()
     {
-        var records = new[] { Emp("E1", "150100", "2020-01", "2020-12"), Emp("E2", "150200", "2020-06", "2021-06"), Emp("E3", "510600", "2021-01", "2021-12") };
+        var records = new[] { Emp("E1", "150100", "2020-01", "2020-12"), Emp("E2", "150200", "2020-06", "2021-06"), Emp("E3", "510600", "2021-01", "2021-12", current: true) };
         var finding = Assert.Single(DuplicateEnrolmentDetector.Detect(records));
         Assert.Equal(3, finding.Records.Count);
         Assert.Equal((YearMonth.Parse("2020-06"), YearMonth.Parse("2021-06")), (finding.From, finding.To));
         Assert.Equal("E3", finding.Keep!.RecordId);
+    }
+
+    [Fact]
+    public void The_record_marked_as_current_employment_is_kept_even_when_it_started_first_seed_003_article_24_1()
+    {
+        var older = Emp("E1", "150100", "2020-01", "2026-02", current: true);
+        var newer = Emp("E2", "510600", "2025-04", "2026-02");
+        var finding = Assert.Single(DuplicateEnrolmentDetector.Detect([older, newer]));
+        Assert.Same(older, finding.Keep);
+        Assert.Equal([newer], finding.ToEnd);
+    }
+
+    [Fact]
+    public void No_employee_record_marked_as_current_leaves_the_choice_to_the_agencies_even_if_one_started_later()
+    {
+        var finding = Assert.Single(DuplicateEnrolmentDetector.Detect([Emp("E1", "150100", "2020-01", "2025-06"), Emp("E2", "510600", "2025-04", "2026-02")]));
+        Assert.Null(finding.Keep);
+        Assert.Empty(finding.ToEnd);
+        Assert.Contains("none is marked", finding.Explanation);
+    }
+
+    [Fact]
+    public void Several_employee_records_marked_as_current_leave_the_choice_to_the_agencies()
+    {
+        var finding = Assert.Single(DuplicateEnrolmentDetector.Detect([Emp("E1", "150100", "2020-01", "2025-06", current: true), Emp("E2", "510600", "2025-04", "2026-02", current: true)]));
+        Assert.Null(finding.Keep);
+        Assert.Contains("E1, E2 are all marked as current", finding.Explanation);
     }
 
     [Fact]
@@ -118,6 +146,18 @@ public class DuplicateEnrolmentDetectorTests
         Assert.Equal(DuplicateResolution.KeepStudyPlace, finding.Resolution);
         Assert.Same(school, finding.Keep);
         Assert.Equal([home], finding.ToEnd);
+    }
+
+    [Fact]
+    public void Student_record_whose_owner_names_a_study_place_elsewhere_is_not_the_school_record()
+    {
+        var home = Res("R1", "150100", "2025-01", "2025-12");
+        var school = Res("R2", "510600", "2025-09", "2025-12", EnrolmentBasis.Student) with { StudyPlace = DivisionCode.Parse("510600") };
+        var elsewhere = school with { StudyPlace = DivisionCode.Parse("640100") };
+        Assert.Same(school, Assert.Single(DuplicateEnrolmentDetector.Detect([home, school])).Keep);
+        var finding = Assert.Single(DuplicateEnrolmentDetector.Detect([home, elsewhere]));
+        Assert.Equal(DuplicateResolution.PersonChooses, finding.Resolution);
+        Assert.Null(finding.Keep);
     }
 
     [Fact]
@@ -174,6 +214,45 @@ public class DuplicateEnrolmentDetectorTests
         Assert.Equal(expected, finding.Resolution);
         Assert.Equal(months, DuplicateEnrolmentDetector.ContinuousMonthsEndingAt([employee], YearMonth.Parse("2025-12")));
         Assert.Equal(expected == DuplicateResolution.KeepEmployee ? employee : null, finding.Keep);
+    }
+
+    [Fact]
+    public void Cross_scheme_counts_the_owners_own_continuous_employee_months_seed_003_article_24_4()
+    {
+        // Published records show 11 months; the owner's books show 20 up to its last paid month (two months past the year).
+        var resident = Res("R1", "150100", "2025-02", "2025-12");
+        var employee = Emp("E1", "510600", "2025-02", "2026-02", continuousMonths: 20);
+        var finding = Assert.Single(DuplicateEnrolmentDetector.Detect([resident, employee]));
+        Assert.Equal(DuplicateResolution.KeepEmployee, finding.Resolution);
+        Assert.Contains("18 months", finding.Explanation);
+        var shortBooks = employee with { ContinuousEmployeeMonths = 13 }; // 11 by 2025-12
+        Assert.Equal(DuplicateResolution.AgencyReview, Assert.Single(DuplicateEnrolmentDetector.Detect([resident, shortBooks])).Resolution);
+    }
+
+    [Fact]
+    public void Cross_scheme_keeps_the_employee_record_marked_current_when_two_cover_the_last_month()
+    {
+        var resident = Res("R1", "150100", "2025-01", "2025-12");
+        var a = Emp("E1", "510600", "2023-01", "2026-02");
+        var b = Emp("E2", "640100", "2024-01", "2026-02", current: true);
+        var cross = DuplicateEnrolmentDetector.Detect([resident, a, b]).Single(f => f.Kind == DuplicateEnrolmentKind.CrossScheme);
+        Assert.Same(b, cross.Keep);
+        var unmarked = DuplicateEnrolmentDetector.Detect([resident, a, b with { CurrentEmployment = false }]).Single(f => f.Kind == DuplicateEnrolmentKind.CrossScheme);
+        Assert.Equal(DuplicateResolution.KeepEmployee, unmarked.Resolution);
+        Assert.Null(unmarked.Keep);
+    }
+
+    [Fact]
+    public void Finding_ids_are_deterministic_and_change_with_the_period()
+    {
+        var e1 = Emp("E1", "150100", "2020-01", "2025-06");
+        var e2 = Emp("E2", "510600", "2025-04", "2026-02");
+        var first = Assert.Single(DuplicateEnrolmentDetector.Detect([e1, e2]));
+        Assert.Equal(first.Id, Assert.Single(DuplicateEnrolmentDetector.Detect([e2, e1 with { Status = EnrolmentStatus.Active }])).Id);
+        Assert.Matches("^DUP[0-9a-f]{32}$", first.Id);
+        Assert.NotEqual(first.Id, Assert.Single(DuplicateEnrolmentDetector.Detect([e1 with { To = YearMonth.Parse("2025-07") }, e2])).Id);
+        Assert.NotEqual(DuplicateEnrolmentFinding.IdOf(first.Kind, [("15", "E1"), ("51", "E2")], first.From, first.To),
+            DuplicateEnrolmentFinding.IdOf(first.Kind, [("15", "E1:51"), ("", "E2")], first.From, first.To));
     }
 
     [Fact]

@@ -16,7 +16,8 @@ public sealed class AnswerWorkItemHandler(
     TransferSteps steps,
     OriginEnrolmentAnswerHandler originEnrolment,
     InformationTableAnswerHandler informationTable,
-    CreditBalanceAnswerHandler creditBalance)
+    CreditBalanceAnswerHandler creditBalance,
+    Sync.Enrolment.Calls.AcknowledgeFindingHandler duplicateEnrolment)
 {
     public async Task<AnswerWorkItemResponse> HandleAsync(NpgsqlConnection conn, NpgsqlTransaction tx, AnswerWorkItemRequest request, CancellationToken ct)
     {
@@ -27,6 +28,9 @@ public sealed class AnswerWorkItemHandler(
         var expected = ExpectedAnswer(item.Kind);
         if (request.AnswerCase != expected)
             throw InvalidRequestException.Single(Field(expected), $"A {item.Kind} item is answered with {Field(expected)}.");
+        // No transfer behind it: the province system only says it took the finding up.
+        if (item.Kind == WorkItemKind.DuplicateEnrolment)
+            return await duplicateEnrolment.HandleAsync(conn, tx, request, item, ct);
 
         // Lock order everywhere: transfer row, then work-item rows. A withdrawal holds the same
         // transfer lock, so an answer and a withdrawal never interleave.

@@ -1,0 +1,51 @@
+using Gateway.Contracts.Exchange.V1;
+using Gateway.Domain.Records;
+using Gateway.Node.Application;
+using Gateway.Node.Exchange;
+using Gateway.Node.Grpc;
+using Gateway.Node.Infrastructure;
+using Gateway.Node.Transfers;
+using Gateway.Node.Transfers.Inbound;
+using Gateway.Storage;
+using Google.Protobuf;
+using Npgsql;
+
+namespace Gateway.Node.Sync.Enrolment.Inbound;
+
+/// <summary>
+/// Index province: an owner's record at a new version. Trusted only from the owner (sender = owner_province = the
+/// record's region province) and only here, at the person's index province. Applied version-guarded: an older or equal
+/// version is acknowledged and ignored; an applied one is checked for duplicates and logged.
+/// </summary>
+public sealed class EnrolmentChangedHandler(NodeIdentity node, ExchangeMembership exchange, EnrolmentSync sync, ILogger<EnrolmentChangedHandler> logger)
+    : InboundHandler<EnrolmentChanged>
+{
+    protected override async Task HandleAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Envelope envelope, EnrolmentChanged m, CancellationToken ct)
+    {
+        EnrolmentRequestValidation.Normalize(m.Record?.Person);
+        var violations = new List<(string Field, string Description)>();
+        var record = EnrolmentRequestValidation.Record(m.Record, "record", sync.Clock.Today, violations);
+        // Field names only: a description may quote part of an identity number, and reasons are logged.
+        if (record is null)
+            throw new PoisonMessageException($"EnrolmentChanged carries an invalid record ({string.Join(", ", violations.Select(v => v.Field).Distinct())}).");
+        if (m.Version <= 0) throw new PoisonMessageException("EnrolmentChanged carries no version (versions start at 1).");
+
+        if (envelope.SenderProvince != m.OwnerProvince || record.Province.Value != m.OwnerProvince)
+            throw new UntrustedEnvelopeException(TrustCodes.SenderMismatch,
+                $"An enrolment change from {envelope.SenderProvince} for a record of {record.Province.Value} (owner named: {WireText.Clean(m.OwnerProvince, 8)}); only the owner writes its records.");
+        if (exchange.IndexOf(record.Person) != node.Province)
+            throw new UntrustedEnvelopeException(EnrolmentCodes.NotIndexProvince, "An enrolment change for a person whose index province is not this node.");
+
+        var personKey = PersonKey.Of(record.Person).Value;
+        await EnrolmentStore.LockPersonAsync(conn, tx, personKey, ct);
+        var document = EnrolmentMapping.Canonical(m.Record!, record);
+        if (!await EnrolmentStore.UpsertIfNewerAsync(conn, tx, EnrolmentMapping.Stored(m.OwnerProvince, document, record, personKey, m.Version, sync.Clock.UtcNow), ct))
+        {
+            logger.LogDebug("Enrolment record {Owner}/{RecordId} v{Version} is not newer than the one held; ignored", m.OwnerProvince, record.RecordId, m.Version);
+            return;
+        }
+        await sync.DetectAsync(conn, tx, personKey, ct);
+        await RecordChangeLog.AppendAsync(conn, tx, EnrolmentSync.ChangeKind, m.OwnerProvince, record.RecordId, personKey, m.Version,
+            RecordChangeLog.Upsert, document.ToByteArray(), sync.Clock.UtcNow, ct);
+    }
+}
