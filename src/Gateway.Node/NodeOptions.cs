@@ -60,6 +60,9 @@ public sealed class NodeOptions
     /// </summary>
     public bool BackfillOnNewDatabase { get; set; } = true;
 
+    /// <summary>Records a backfill asks each owner for per page ("Gateway:BackfillPageRecords", 1..1000, default 500); owners also cap a page at 600 KiB.</summary>
+    public int BackfillPageRecords { get; set; } = Sync.Backfill.BackfillLimits.DefaultRecordsPerPage;
+
     /// <summary>Folder with extra calendar years (operators drop a new year here without a rebuild).</summary>
     public string? CalendarDirectory { get; set; }
 }

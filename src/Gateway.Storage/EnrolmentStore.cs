@@ -17,7 +17,8 @@ public sealed record StoredEnrolmentRecord(
     int Basis,
     bool CurrentEmployment,
     byte[] Document,
-    DateTimeOffset AppliedAt);
+    DateTimeOffset AppliedAt,
+    string? IndexProvince = null);
 
 /// <summary>A duplicate enrolment found by, or reported to, this node.</summary>
 public sealed record StoredDuplicateFinding(
@@ -35,7 +36,7 @@ public sealed record StoredDuplicateFinding(
 public static class EnrolmentStore
 {
     private const string RecordColumns =
-        "owner_province, record_id, person_key, version, insuplc_admdvs, insutype, status, paid_from, paid_to, basis, current_employment, document, applied_at";
+        "owner_province, record_id, person_key, version, insuplc_admdvs, insutype, status, paid_from, paid_to, basis, current_employment, document, applied_at, index_province";
 
     /// <summary>Most records one person may have in a read: far above any real history, and it bounds every answer.</summary>
     public const int MaxRecordsPerPerson = 200;
@@ -77,12 +78,12 @@ public static class EnrolmentStore
     {
         await using var cmd = SqlHelpers.Command(conn, tx, $"""
             INSERT INTO enrolment_records ({RecordColumns})
-            VALUES (@owner, @record_id, @person_key, @version, @region, @insutype, @status, @paid_from, @paid_to, @basis, @current, @document, @applied_at)
+            VALUES (@owner, @record_id, @person_key, @version, @region, @insutype, @status, @paid_from, @paid_to, @basis, @current, @document, @applied_at, @index)
             ON CONFLICT (owner_province, record_id) DO UPDATE SET
                 person_key = excluded.person_key, version = excluded.version, insuplc_admdvs = excluded.insuplc_admdvs,
                 insutype = excluded.insutype, status = excluded.status, paid_from = excluded.paid_from, paid_to = excluded.paid_to,
                 basis = excluded.basis, current_employment = excluded.current_employment, document = excluded.document,
-                applied_at = excluded.applied_at
+                applied_at = excluded.applied_at, index_province = excluded.index_province
             WHERE excluded.version > enrolment_records.version
             """)
             .With("owner", NpgsqlDbType.Text, r.OwnerProvince)
@@ -97,7 +98,8 @@ public static class EnrolmentStore
             .With("basis", NpgsqlDbType.Integer, r.Basis)
             .With("current", NpgsqlDbType.Boolean, r.CurrentEmployment)
             .With("document", NpgsqlDbType.Bytea, r.Document)
-            .WithTime("applied_at", r.AppliedAt);
+            .WithTime("applied_at", r.AppliedAt)
+            .With("index", NpgsqlDbType.Text, r.IndexProvince);
         return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
     }
 
@@ -169,5 +171,24 @@ public static class EnrolmentStore
 
     private static StoredEnrolmentRecord MapRecord(NpgsqlDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetString(4), r.GetInt32(5), r.GetInt32(6),
-        r.GetString(7), r.GetString(8), r.GetInt32(9), r.GetBoolean(10), r.GetFieldValue<byte[]>(11), r.Time(12));
+        r.GetString(7), r.GetString(8), r.GetInt32(9), r.GetBoolean(10), r.GetFieldValue<byte[]>(11), r.Time(12), r.NullableString(13));
+
+    /// <summary>
+    /// Owner: its own records of persons indexed at <paramref name="indexProvince"/>, after <paramref name="afterRecordId"/>
+    /// in record-id order, at most <paramref name="limit"/>: a backfill page for that index province.
+    /// </summary>
+    public static async Task<IReadOnlyList<StoredEnrolmentRecord>> OwnedForIndexAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string owner,
+        string indexProvince, string afterRecordId, int limit, CancellationToken ct = default)
+    {
+        await using var cmd = SqlHelpers.Command(conn, tx, $"""
+            SELECT {RecordColumns} FROM enrolment_records
+            WHERE owner_province = @owner AND index_province = @index AND record_id > @after
+            ORDER BY record_id LIMIT @limit
+            """)
+            .With("owner", NpgsqlDbType.Text, owner)
+            .With("index", NpgsqlDbType.Text, indexProvince)
+            .With("after", NpgsqlDbType.Text, afterRecordId)
+            .With("limit", NpgsqlDbType.Integer, limit);
+        return await cmd.ReadAllAsync(MapRecord, ct).ConfigureAwait(false);
+    }
 }

@@ -34,6 +34,7 @@ public sealed class InboxProcessor(
     NodeIdentity node,
     OutboxHandOff handOff,
     WorkItemSignal workItemSignal,
+    Sync.RecordChangeSignal recordChanges,
     InboxHealth health,
     BusinessClock clock,
     IOptions<NodeOptions> options,
@@ -89,7 +90,11 @@ public sealed class InboxProcessor(
         if (failed.Count > 0) consumer.Rewind(failed.SelectMany(f => f.Records));
 
         var applied = results.Where(r => r.Outcome is not null).ToList();
-        if (applied.Any(r => r.Outcome!.WorkItems)) workItemSignal.Notify();
+        if (applied.Any(r => r.Outcome!.WorkItems))
+        {
+            workItemSignal.Notify();
+            recordChanges.Notify(); // after commit: record watchers read what this batch applied
+        }
         // Durable in PostgreSQL already: the offsets are stored for the consumer's background commit, which may lag or
         // be lost in a crash — a redelivery the inbox table absorbs.
         consumer.StoreOffsets(applied.SelectMany(r => r.Records));

@@ -63,6 +63,7 @@ public sealed class RecordWatchGrpcService(
             e.Payload = ByteString.CopyFrom(payload);
             e.PayloadType = RecordKinds.PayloadType(c.Kind);
             if (c.Kind == RecordKinds.Filing) e.Filing = Filing.Parser.ParseFrom(payload);
+            else if (c.Kind == RecordKinds.Enrolment) e.Enrolment = EnrolmentRecord.Parser.ParseFrom(payload);
         }
         return e;
     }

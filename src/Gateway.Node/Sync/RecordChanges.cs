@@ -6,11 +6,13 @@ namespace Gateway.Node.Sync;
 public static class RecordKinds
 {
     public const string Filing = "filing";
+    public const string Enrolment = "enrolment";
 
     /// <summary>Full protobuf name of the payload a kind logs; a kind not listed here streams its bytes untyped.</summary>
     public static string PayloadType(string kind) => kind switch
     {
         Filing => Contracts.Sync.V1.Filing.Descriptor.FullName,
+        Enrolment => Contracts.Sync.V1.EnrolmentRecord.Descriptor.FullName,
         _ => "",
     };
 }

@@ -4,14 +4,17 @@ using Gateway.Contracts.Exchange.V1;
 using Gateway.Node.Exchange;
 using Gateway.Node.Infrastructure;
 using Gateway.Storage;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Gateway.Node.Sync.Backfill;
 
 /// <summary>Starts a backfill run: one progress row and one first page request per owner and kind, in one transaction.</summary>
 public sealed class BackfillStarter(IEnumerable<IBackfillSink> sinks, ExchangeMembers members, EnvelopeFactory envelopes,
-    NodeIdentity node, BusinessClock clock)
+    NodeIdentity node, BusinessClock clock, IOptions<NodeOptions> options)
 {
+    private readonly int _pageRecords = Math.Clamp(options.Value.BackfillPageRecords, 1, BackfillLimits.MaxRecordsPerPage);
+
     public IReadOnlyList<string> Kinds { get; } = sinks.Select(s => s.Kind).Distinct().Order(StringComparer.Ordinal).ToList();
 
     public IReadOnlyList<string> Owners => members.Others;
@@ -27,14 +30,15 @@ public sealed class BackfillStarter(IEnumerable<IBackfillSink> sinks, ExchangeMe
         return runId;
     }
 
+    /// <remarks>The message id names the owner too: one run asks every owner for the same kind from the same cursor.</remarks>
     public Task RequestPageAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string runId, string owner, string kind, string afterCursor,
         CancellationToken ct) =>
-        Outbound.EnqueueAsync(conn, tx, envelopes.Create(owner, runId, $"backfill:{kind}:{CursorStep(afterCursor)}", new BackfillRequested
+        Outbound.EnqueueAsync(conn, tx, envelopes.Create(owner, runId, $"backfill:{owner}:{kind}:{CursorStep(afterCursor)}", new BackfillRequested
         {
             RunId = runId,
             Kind = kind,
             AfterCursor = afterCursor,
-            MaxRecords = BackfillLimits.DefaultRecordsPerPage,
+            MaxRecords = _pageRecords,
         }), ct);
 
     /// <summary>A short, stable name for a cursor inside a message id: the same request always carries the same id.</summary>

@@ -17,9 +17,10 @@ public static class EnrolmentMapping
 
     /// <summary>The row for a validated record at <paramref name="version"/>; the document is the record in canonical form.</summary>
     public static StoredEnrolmentRecord Stored(string owner, SyncV1.EnrolmentRecord record, DomainRecord domain, string personKey, long version,
-        DateTimeOffset now) =>
+        DateTimeOffset now, string? indexProvince = null) =>
         new(owner, domain.RecordId, personKey, version, domain.PoolingRegion.Value, (int)domain.InsuranceType, (int)domain.Status,
-            domain.From.ToString(), domain.To.ToString(), (int)domain.Basis, domain.CurrentEmployment, Canonical(record, domain).ToByteArray(), now);
+            domain.From.ToString(), domain.To.ToString(), (int)domain.Basis, domain.CurrentEmployment, Canonical(record, domain).ToByteArray(), now,
+            indexProvince);
 
     /// <summary>The record as it is stored and sent on: document type spelled out, number in canonical form.</summary>
     public static SyncV1.EnrolmentRecord Canonical(SyncV1.EnrolmentRecord record, DomainRecord domain)

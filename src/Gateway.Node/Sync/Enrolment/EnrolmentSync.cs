@@ -32,7 +32,7 @@ public static class EnrolmentCodes
 public sealed class EnrolmentSync(NodeIdentity node, EnvelopeFactory envelopes, BusinessClock clock, ILogger<EnrolmentSync> logger)
 {
     /// <summary>The change log's kind for enrolment records.</summary>
-    public const string ChangeKind = "enrolment";
+    public const string ChangeKind = RecordKinds.Enrolment;
 
     public BusinessClock Clock => clock;
 

@@ -17,7 +17,10 @@ public static class EnrolmentSyncServices
         services.AddSingleton<GetEnrolmentSummaryHandler>();
         services.AddSingleton<CheckDuplicateEnrolmentHandler>();
         services.AddSingleton<AcknowledgeFindingHandler>();
+        services.AddSingleton<EnrolmentReplicas>();
         services.AddSingleton<IInboundHandler, EnrolmentChangedHandler>();
+        services.AddSingleton<Backfill.IBackfillSource, EnrolmentBackfillSource>();
+        services.AddSingleton<Backfill.IBackfillSink, EnrolmentBackfillSink>();
         services.AddSingleton<IInboundHandler, DuplicateEnrolmentFoundHandler>();
         services.AddSingleton<IInboundHandler, EnrolmentQueryHandler>();
         services.AddSingleton<IInboundHandler, EnrolmentQueryAnsweredHandler>();

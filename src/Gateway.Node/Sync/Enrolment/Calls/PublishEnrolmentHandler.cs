@@ -16,7 +16,8 @@ namespace Gateway.Node.Sync.Enrolment.Calls;
 /// the call's transaction, which also sends the change to the person's index province (or, when this node is the
 /// index, detects duplicates at once) and appends it to the change log.
 /// </summary>
-public sealed class PublishEnrolmentHandler(NodeIdentity node, ExchangeMembership exchange, EnrolmentSync sync, EnvelopeFactory envelopes)
+public sealed class PublishEnrolmentHandler(NodeIdentity node, ExchangeMembership exchange, EnrolmentSync sync, EnvelopeFactory envelopes,
+    RecordChangeSignal changes)
 {
     public async Task<PublishEnrolmentResponse> HandleAsync(NpgsqlConnection conn, NpgsqlTransaction tx, PublishEnrolmentRequest request, CancellationToken ct)
     {
@@ -39,10 +40,12 @@ public sealed class PublishEnrolmentHandler(NodeIdentity node, ExchangeMembershi
 
         var version = currentVersion + 1;
         var document = EnrolmentMapping.Canonical(request.Record, record);
-        if (!await EnrolmentStore.UpsertIfNewerAsync(conn, tx, EnrolmentMapping.Stored(node.Province, document, record, personKey, version, sync.Clock.UtcNow), ct))
+        // The owner keeps the index on its row: a backfill of that index province reads its persons' records by it.
+        var index = exchange.IndexOf(record.Person);
+        if (!await EnrolmentStore.UpsertIfNewerAsync(conn, tx,
+                EnrolmentMapping.Stored(node.Province, document, record, personKey, version, sync.Clock.UtcNow, index), ct))
             throw VersionConflict(version, request.ExpectedVersion); // a concurrent create won
 
-        var index = exchange.IndexOf(record.Person);
         if (index == node.Province)
             await sync.DetectAsync(conn, tx, personKey, ct);
         else
@@ -51,6 +54,7 @@ public sealed class PublishEnrolmentHandler(NodeIdentity node, ExchangeMembershi
         // Last: the change log's lock is held to commit.
         await RecordChangeLog.AppendAsync(conn, tx, EnrolmentSync.ChangeKind, node.Province, record.RecordId, personKey, version,
             RecordChangeLog.Upsert, document.ToByteArray(), sync.Clock.UtcNow, ct);
+        changes.Notify();
         return new PublishEnrolmentResponse { OwnerProvince = node.Province, RecordId = record.RecordId, Version = version, IndexProvince = index };
     }
 

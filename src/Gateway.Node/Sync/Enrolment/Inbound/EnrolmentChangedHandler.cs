@@ -17,10 +17,21 @@ namespace Gateway.Node.Sync.Enrolment.Inbound;
 /// record's region province) and only here, at the person's index province. Applied version-guarded: an older or equal
 /// version is acknowledged and ignored; an applied one is checked for duplicates and logged.
 /// </summary>
-public sealed class EnrolmentChangedHandler(NodeIdentity node, ExchangeMembership exchange, EnrolmentSync sync, ILogger<EnrolmentChangedHandler> logger)
-    : InboundHandler<EnrolmentChanged>
+public sealed class EnrolmentChangedHandler(EnrolmentReplicas replicas) : InboundHandler<EnrolmentChanged>
 {
-    protected override async Task HandleAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Envelope envelope, EnrolmentChanged m, CancellationToken ct)
+    protected override Task HandleAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Envelope envelope, EnrolmentChanged m, CancellationToken ct) =>
+        replicas.ApplyFromOwnerAsync(conn, tx, envelope.SenderProvince, m, ct);
+}
+
+/// <summary>
+/// The index province's rules for an owner's record version, shared by the live EnrolmentChanged and the records of a
+/// backfill page, so both accept exactly the same things.
+/// </summary>
+public sealed class EnrolmentReplicas(NodeIdentity node, ExchangeMembership exchange, EnrolmentSync sync, RecordChangeSignal changes,
+    ILogger<EnrolmentReplicas> logger)
+{
+    /// <summary>True when the version was newer and applied (checked for duplicates and logged).</summary>
+    public async Task<bool> ApplyFromOwnerAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sender, EnrolmentChanged m, CancellationToken ct)
     {
         EnrolmentRequestValidation.Normalize(m.Record?.Person);
         var violations = new List<(string Field, string Description)>();
@@ -30,9 +41,9 @@ public sealed class EnrolmentChangedHandler(NodeIdentity node, ExchangeMembershi
             throw new PoisonMessageException($"EnrolmentChanged carries an invalid record ({string.Join(", ", violations.Select(v => v.Field).Distinct())}).");
         if (m.Version <= 0) throw new PoisonMessageException("EnrolmentChanged carries no version (versions start at 1).");
 
-        if (envelope.SenderProvince != m.OwnerProvince || record.Province.Value != m.OwnerProvince)
+        if (sender != m.OwnerProvince || record.Province.Value != m.OwnerProvince)
             throw new UntrustedEnvelopeException(TrustCodes.SenderMismatch,
-                $"An enrolment change from {envelope.SenderProvince} for a record of {record.Province.Value} (owner named: {WireText.Clean(m.OwnerProvince, 8)}); only the owner writes its records.");
+                $"An enrolment change from {sender} for a record of {record.Province.Value} (owner named: {WireText.Clean(m.OwnerProvince, 8)}); only the owner writes its records.");
         if (exchange.IndexOf(record.Person) != node.Province)
             throw new UntrustedEnvelopeException(EnrolmentCodes.NotIndexProvince, "An enrolment change for a person whose index province is not this node.");
 
@@ -42,10 +53,12 @@ public sealed class EnrolmentChangedHandler(NodeIdentity node, ExchangeMembershi
         if (!await EnrolmentStore.UpsertIfNewerAsync(conn, tx, EnrolmentMapping.Stored(m.OwnerProvince, document, record, personKey, m.Version, sync.Clock.UtcNow), ct))
         {
             logger.LogDebug("Enrolment record {Owner}/{RecordId} v{Version} is not newer than the one held; ignored", m.OwnerProvince, record.RecordId, m.Version);
-            return;
+            return false;
         }
         await sync.DetectAsync(conn, tx, personKey, ct);
         await RecordChangeLog.AppendAsync(conn, tx, EnrolmentSync.ChangeKind, m.OwnerProvince, record.RecordId, personKey, m.Version,
             RecordChangeLog.Upsert, document.ToByteArray(), sync.Clock.UtcNow, ct);
+        changes.Notify();
+        return true;
     }
 }
