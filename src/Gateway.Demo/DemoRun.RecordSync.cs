@@ -21,8 +21,8 @@ public sealed partial class DemoRun
     {
         var sync = new SyncDriver(cluster);
         var checks = new List<Check>();
-        // People the transfers do not pick (they take the first ones with a balance).
-        var people = cluster[origin].Registry.People;
+        // People of the origin the transfers did not touch: they take the first ones, and a newcomer is appended at the end.
+        var people = cluster[origin].Registry.People.Where(p => p.IdentityNumber.StartsWith(origin, StringComparison.Ordinal)).ToList();
         try
         {
             await FilingsAsync(sync, people[^1], people[^2], checks, ct);
@@ -127,7 +127,7 @@ public sealed partial class DemoRun
     {
         var where = string.IsNullOrEmpty(filing.DestinationCity) ? "province only" : $"city {filing.DestinationCity}, county {filing.DestinationCounty}";
         AnsiConsole.MarkupLineInterpolated(
-            $"{label} {filing.FilingId}  person {Mask(filing.Person.Certno)}  insured {filing.InsuplcAdmdvs} → care in {filing.DestinationProvince} ({where}): created v{view.Version}, {view.Status}, delivered to {view.DeliveredTo}");
+            $"{label} {filing.FilingId}  person {Mask(filing.Person.Certno)}  insured {filing.InsuplcAdmdvs} → care in {filing.DestinationProvince} ({where}): v{view.Version} {view.Status}, delivered to {view.DeliveredTo}");
     }
 
     /// <summary>GetFiling at each node; a cell is red when the filing is somewhere it must not be, or missing where it must be.</summary>
@@ -135,7 +135,9 @@ public sealed partial class DemoRun
     {
         var nodes = new[] { origin, destination, ProvinceOnly };
         var table = new Table().Border(TableBorder.Rounded).Title($"[bold]Filings: {Markup.Escape(title)}[/]")
-            .AddColumns("", "filing id", "category", "owner", "destination", "version", $"held at {origin} (owner)", $"held at {destination}", $"held at {ProvinceOnly}");
+            .AddColumns(new TableColumn(""), new TableColumn("filing id").NoWrap(), new TableColumn("category").NoWrap(), new TableColumn("owner"),
+                new TableColumn("destination").NoWrap(), new TableColumn("version"),
+                new TableColumn($"held at {origin} (owner)"), new TableColumn($"held at {destination}"), new TableColumn($"held at {ProvinceOnly}"));
         foreach (var f in filings)
         {
             var cells = new List<string>();
@@ -144,10 +146,14 @@ public sealed partial class DemoRun
                 var view = await sync.TryGetFilingAsync(node, origin, f.Filing.FilingId, ct);
                 var mustHave = f.Created is not null && (node == origin || node == f.HeldAt);
                 var has = view is not null;
-                var text = has ? $"yes ({view!.Scope.ToString().ToUpperInvariant()} v{view.Version})" : "no";
-                cells.Add(has == mustHave ? (has ? $"[green]{text}[/]" : text) : $"[red]{text} ✗[/]");
-                if (has != mustHave)
-                    checks.Add(new Check($"{f.Label} {title} at {node}", mustHave ? "held" : "not held", has ? "held" : "not held", false));
+                // Held means: as the owner's row at the owner, as a replica elsewhere, at the owner's current version.
+                var right = has == mustHave && (view is null
+                    || (view.Scope == (node == origin ? FilingScope.Owned : FilingScope.Held) && view.Version == f.Created?.Version));
+                var text = has ? $"yes v{view!.Version}" : "no";
+                cells.Add(right ? (has ? $"[green]{text}[/]" : text) : $"[red]{text} ✗[/]");
+                if (!right)
+                    checks.Add(new Check($"{f.Label} {title} at {node}", mustHave ? $"held v{f.Created!.Version}" : "not held",
+                        view is null ? "not held" : $"{view.Scope} v{view.Version}", false));
             }
             if (cells.All(x => !x.Contains('✗')))
                 checks.Add(new Check($"{f.Label} {title}", Expected(f), Expected(f), true));
@@ -161,9 +167,9 @@ public sealed partial class DemoRun
     private static string Destination(DemoFiling f)
     {
         var filing = f.Created?.Filing ?? f.Filing;
-        return string.IsNullOrEmpty(filing.DestinationCity)
+        return string.IsNullOrEmpty(filing.DestinationCity) && string.IsNullOrEmpty(filing.DestinationCounty)
             ? $"{filing.DestinationProvince} (province only)"
-            : $"{filing.DestinationProvince} / {filing.DestinationCity} / {filing.DestinationCounty}";
+            : string.Join(" / ", new[] { filing.DestinationProvince, filing.DestinationCity, filing.DestinationCounty }.Where(x => x.Length > 0));
     }
 
     private static string Category(FilingCategory category) => category switch
