@@ -5,26 +5,40 @@ using Spectre.Console;
 
 namespace Gateway.Demo;
 
-/// <summary>Starts a two-province cluster, runs a handful of transfers, prints timelines and a summary.</summary>
-public sealed class DemoRun(string origin, string destination, bool useRedis)
+/// <summary>
+/// Starts a three-province cluster, runs a handful of transfers between the first two, then shows record sync: care
+/// filings delivered to their province of care only, and a duplicate enrolment found across two provinces.
+/// Prints timelines, tables and a summary; the exit code says whether every check held.
+/// </summary>
+public sealed partial class DemoRun(string origin, string destination, bool useRedis)
 {
-    private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>The third node: a province of care that takes filings to the province only (seed 004 附表13 温馨提示 3).</summary>
+    public const string ProvinceOnly = "11";
 
     public async Task<int> RunAsync(CancellationToken ct)
     {
         // Logs and CI capture output without a terminal: give tables room instead of 80 columns.
         if (AnsiConsole.Profile.Width < 140) AnsiConsole.Profile.Width = 140;
-        AnsiConsole.MarkupLine("[bold]Interprovincial exchange gateway: two-province demo[/]");
+        AnsiConsole.MarkupLineInterpolated($"[bold]Interprovincial exchange gateway demo: transfers {origin} ↔ {destination}, record sync across {origin}, {destination} and {ProvinceOnly}[/]");
         GatewayCluster? cluster = null;
         try
         {
-            await AnsiConsole.Status().StartAsync("Starting the embedded broker, PostgreSQL, Redis and two nodes...", async _ =>
+            await AnsiConsole.Status().StartAsync("Starting the embedded broker, PostgreSQL, Redis and three nodes...", async _ =>
             {
-                cluster = await GatewayCluster.StartAsync(new ClusterOptions { Provinces = [origin, destination], UseRedis = useRedis }, ct: ct);
+                cluster = await GatewayCluster.StartAsync(new ClusterOptions { Provinces = [origin, destination, ProvinceOnly], UseRedis = useRedis }, ct: ct);
             });
             PrintEnvironment(cluster!);
             var results = await RunScenariosAsync(cluster!, ct);
-            return PrintSummary(cluster!, results);
+            foreach (var r in results) PrintTransfer(r);
+            var checks = await RunRecordSyncAsync(cluster!, ct);
+            var transfersOk = PrintSummary(cluster!, results);
+            var syncOk = PrintRecordSyncSummary(checks);
+            AnsiConsole.MarkupLine(transfersOk && syncOk
+                ? "[green]Demo finished: every transfer reached its terminal state on both nodes, every filing landed only where it should, the duplicate enrolment was found.[/]"
+                : "[red]Demo finished with a broken invariant (see the summaries above).[/]");
+            return transfersOk && syncOk ? 0 : 2;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -103,10 +117,8 @@ public sealed class DemoRun(string origin, string destination, bool useRedis)
         }
     }
 
-    private int PrintSummary(GatewayCluster cluster, List<Outcome> results)
+    private bool PrintSummary(GatewayCluster cluster, List<Outcome> results)
     {
-        foreach (var r in results) PrintTransfer(r);
-
         var summary = new Table().Border(TableBorder.Rounded).Title("[bold]Summary[/]")
             .AddColumns("scenario", $"destination", $"origin", "balance sent (fen)", "credited (fen)", "money conserved");
         var allGood = true;
@@ -123,9 +135,8 @@ public sealed class DemoRun(string origin, string destination, bool useRedis)
         }
         AnsiConsole.Write(summary);
         var total = cluster.Nodes.Values.Sum(n => n.Registry.TotalBalance());
-        AnsiConsole.MarkupLineInterpolated($"Personal-account balances across both provinces: {total:N0} fen (debits at origins equal credits at destinations).");
-        AnsiConsole.MarkupLine(allGood ? "[green]Demo finished: every transfer reached its terminal state on both nodes.[/]" : "[red]Demo finished with a broken invariant.[/]");
-        return allGood ? 0 : 2;
+        AnsiConsole.MarkupLineInterpolated($"Personal-account balances across the three provinces: {total:N0} fen (debits at origins equal credits at destinations).");
+        return allGood;
     }
 
     private static void PrintTransfer(Outcome r)
@@ -155,6 +166,6 @@ public sealed class DemoRun(string origin, string destination, bool useRedis)
 
     private static bool Closed(Transfer d) => d.State is TransferState.Withdrawn or TransferState.LetterReturned;
 
-    private static string Mask(string? certno) =>
+    internal static string Mask(string? certno) =>
         string.IsNullOrEmpty(certno) ? "(none)" : new Gateway.Domain.Values.IdentityNumber(Gateway.Domain.Values.CertificateDocumentType.ResidentIdentityCard, certno).ToMaskedString();
 }
