@@ -4,7 +4,29 @@ using Npgsql;
 namespace Gateway.Node.Sync.Backfill;
 
 /// <summary>One page an owner sends: records after the cursor, the cursor to continue from, and whether it was the last.</summary>
-public sealed record BackfillSourcePage(IReadOnlyList<ByteString> Records, string NextCursor, bool Last);
+public sealed record BackfillSourcePage(IReadOnlyList<ByteString> Records, string NextCursor, bool Last)
+{
+    /// <summary>
+    /// A page from rows read in cursor order, one more than <paramref name="maxRecords"/> when there are more: records are
+    /// added until the count or the byte budget is reached, and the page is the last only when every row read fitted.
+    /// </summary>
+    public static BackfillSourcePage From<TRow>(IReadOnlyList<TRow> rows, string afterCursor, int maxRecords, int maxBytes,
+        Func<TRow, ByteString> record, Func<TRow, string> cursorOf)
+    {
+        var records = new List<ByteString>();
+        var bytes = 0;
+        var cursor = afterCursor;
+        foreach (var row in rows.Take(maxRecords))
+        {
+            var next = record(row);
+            if (records.Count > 0 && bytes + next.Length > maxBytes) break;
+            records.Add(next);
+            bytes += next.Length;
+            cursor = cursorOf(row);
+        }
+        return new BackfillSourcePage(records, cursor, Last: records.Count == rows.Count);
+    }
+}
 
 /// <summary>
 /// The owner's side of one kind of record: the current version of every record of this kind that concerns

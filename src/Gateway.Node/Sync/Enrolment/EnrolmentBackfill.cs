@@ -18,23 +18,12 @@ public sealed class EnrolmentBackfillSource(NodeIdentity node) : IBackfillSource
         int maxRecords, int maxBytes, CancellationToken ct)
     {
         var rows = await EnrolmentStore.OwnedForIndexAsync(conn, tx, node.Province, requester, afterCursor, maxRecords + 1, ct);
-        var records = new List<ByteString>();
-        var bytes = 0;
-        var cursor = afterCursor;
-        foreach (var row in rows.Take(maxRecords))
+        return BackfillSourcePage.From(rows, afterCursor, maxRecords, maxBytes, row => new EnrolmentChanged
         {
-            var record = new EnrolmentChanged
-            {
-                OwnerProvince = row.OwnerProvince,
-                Record = Contracts.Sync.V1.EnrolmentRecord.Parser.ParseFrom(row.Document),
-                Version = row.Version,
-            }.ToByteString();
-            if (records.Count > 0 && bytes + record.Length > maxBytes) break;
-            records.Add(record);
-            bytes += record.Length;
-            cursor = row.RecordId;
-        }
-        return new BackfillSourcePage(records, cursor, Last: records.Count == rows.Count);
+            OwnerProvince = row.OwnerProvince,
+            Record = Contracts.Sync.V1.EnrolmentRecord.Parser.ParseFrom(row.Document),
+            Version = row.Version,
+        }.ToByteString(), row => row.RecordId);
     }
 }
 

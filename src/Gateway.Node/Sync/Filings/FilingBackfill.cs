@@ -21,27 +21,15 @@ public sealed class FilingBackfillSource(NodeIdentity node) : IBackfillSource
     {
         // One more than asked tells whether this page is the last without another round trip.
         var rows = await FilingReplicaBatch.OwnedForDestinationAsync(conn, tx, node.Province, requester, afterCursor, maxRecords + 1, ct);
-        var records = new List<ByteString>();
-        var bytes = 0;
-        var cursor = afterCursor;
-        foreach (var row in rows.Take(maxRecords))
+        return BackfillSourcePage.From(rows, afterCursor, maxRecords, maxBytes, row => new FilingChanged
         {
-            var record = new FilingChanged
-            {
-                OwnerProvince = row.OwnerProvince,
-                Filing = Filing.Parser.ParseFrom(row.Document),
-                Version = row.Version,
-                Action = (FilingAction)Enum.Parse<CareFilingAction>(row.LastAction),
-                Reason = row.LastReason ?? "",
-                Removed = false,
-            }.ToByteString();
-            if (records.Count > 0 && bytes + record.Length > maxBytes) break;
-            records.Add(record);
-            bytes += record.Length;
-            cursor = row.FilingId;
-        }
-        var last = records.Count == rows.Count; // every row read fitted: nothing after it
-        return new BackfillSourcePage(records, cursor, last);
+            OwnerProvince = row.OwnerProvince,
+            Filing = Filing.Parser.ParseFrom(row.Document),
+            Version = row.Version,
+            Action = (FilingAction)Enum.Parse<CareFilingAction>(row.LastAction),
+            Reason = row.LastReason ?? "",
+            Removed = false,
+        }.ToByteString(), row => row.FilingId);
     }
 }
 
