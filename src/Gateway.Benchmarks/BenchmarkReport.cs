@@ -133,6 +133,8 @@ public sealed class BenchmarkReport(BenchmarkSettings settings, BenchmarkResults
                 $"{runs.Spread(a => a.PerSecond).Show(Format.Rate)} ({string.Join(", ", runs.Select(a => $"{a.Applied:N0}/{a.Requested:N0} in {a.Elapsed.TotalSeconds:N2} s"))})");
             table.AddRow(Markup.Escape($"{what}: owner calls ({settings.Concurrency} callers), p50 / p99"),
                 $"{runs.Spread(a => a.Calls.P50Ms).Show(Format.Ms)} / {runs.Spread(a => a.Calls.P99Ms).Show(Format.Ms)}");
+            table.AddRow(Markup.Escape($"{what}: last call answered → last applied at {BenchmarkRun.Second}"),
+                runs.Spread(a => (a.Elapsed - a.CallsElapsed).TotalMilliseconds).Show(Format.Ms));
             table.AddRow(Markup.Escape($"{what}: baseline raw Kafka produce→consume, messages of {Format.Bytes(runs.Spread(a => a.AverageEnvelopeBytes).Median)}"),
                 raw.Spread(k => k.ConsumedPerSecond).Show(Format.Rate));
         }

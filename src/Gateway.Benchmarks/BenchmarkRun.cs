@@ -224,7 +224,7 @@ public sealed class BenchmarkRun(BenchmarkSettings settings)
 
         void Apply(SyncApplyResult a)
         {
-            AnsiConsole.MarkupLineInterpolated($"  {a.Applied:N0}/{a.Requested:N0} applied at {Second} in {a.Elapsed.TotalSeconds:N2} s ({Format.Rate(a.PerSecond)}); calls p50 {Format.Ms(a.Calls.P50Ms)}, p99 {Format.Ms(a.Calls.P99Ms)}; envelope {Format.Bytes(a.AverageEnvelopeBytes)}; {a.Errors} errors");
+            AnsiConsole.MarkupLineInterpolated($"  {a.Applied:N0}/{a.Requested:N0} applied at {Second} in {a.Elapsed.TotalSeconds:N2} s ({Format.Rate(a.PerSecond)}; calls done at {a.CallsElapsed.TotalSeconds:N2} s); calls p50 {Format.Ms(a.Calls.P50Ms)}, p99 {Format.Ms(a.Calls.P99Ms)}; envelope {Format.Bytes(a.AverageEnvelopeBytes)}; {a.Errors} errors");
             if (a.Errors > 0) results.Problems.Add($"record sync ({a.Kind}): {a.Errors} calls failed ({a.FirstError})");
             if (a.Applied < a.Requested - a.Errors) results.Problems.Add($"record sync ({a.Kind}): only {a.Applied} of {a.Requested - a.Errors} changes were applied at {Second} in time");
         }

@@ -16,7 +16,7 @@ namespace Gateway.Benchmarks;
 
 /// <summary>One apply-throughput run: N changes called at the owner, timed until the last is applied at the receiver.</summary>
 public sealed record SyncApplyResult(string Kind, int Requested, long Applied, TimeSpan Elapsed, int Errors, string? FirstError,
-    double AverageEnvelopeBytes, LatencySummary Calls)
+    double AverageEnvelopeBytes, LatencySummary Calls, TimeSpan CallsElapsed)
 {
     public double PerSecond => Elapsed > TimeSpan.Zero ? Applied / Elapsed.TotalSeconds : 0;
 }
@@ -156,6 +156,7 @@ public sealed class RecordSyncBenchmark(GatewayCluster cluster, BenchmarkSetting
         }
 
         await Task.WhenAll(Enumerable.Range(0, settings.Concurrency).Select(w => Task.Run(() => Caller(w), ct)));
+        var callsElapsed = clock.Elapsed;
         var deadline = clock.Elapsed + settings.SyncTimeout;
         long applied;
         while ((applied = await CountAsync(ReceiverDb, countSql, ct) - before) < n - errors && clock.Elapsed < deadline)
@@ -166,7 +167,7 @@ public sealed class RecordSyncBenchmark(GatewayCluster cluster, BenchmarkSetting
         cmd.Parameters.AddWithValue("mark", outboxMark);
         cmd.Parameters.AddWithValue("type", messageType);
         var bytes = Convert.ToDouble(await cmd.ExecuteScalarAsync(ct));
-        return new SyncApplyResult(kind, n, applied, elapsed, errors, firstError, bytes, LatencySummary.FromTicks(samples.SelectMany(s => s ?? [])));
+        return new SyncApplyResult(kind, n, applied, elapsed, errors, firstError, bytes, LatencySummary.FromTicks(samples.SelectMany(s => s ?? [])), callsElapsed);
     }
 
     /// <summary>
