@@ -23,7 +23,8 @@ public sealed record SyncApplyResult(string Kind, int Requested, long Applied, T
 
 /// <summary>Where one backfill page cycle's time goes, read from the stored outbox/inbox timestamps of both nodes.</summary>
 public sealed record BackfillBreakdown(int Pages, LatencySummary Cycle, LatencySummary RequestTransit, LatencySummary OwnerTurn,
-    LatencySummary PageTransit, LatencySummary RequesterTurn, double AveragePageBytes, LatencySummary OwnerReadSql, double BulkLoadSeconds);
+    LatencySummary PageTransit, LatencySummary RequesterTurn, double AveragePageBytes, LatencySummary OwnerReadSql, double BulkLoadSeconds,
+    LatencySummary ApplySql, LatencySummary LogSql);
 
 /// <summary>A backfill of the owner's filings into the province of care, with the process's working set sampled meanwhile.</summary>
 public sealed record BackfillResult(int Loaded, TimeSpan LoadElapsed, TimeSpan Elapsed, bool Done, long Pages, long RecordsReceived,
@@ -326,9 +327,45 @@ public sealed class RecordSyncBenchmark(GatewayCluster cluster, BenchmarkSetting
                 cursor = rows[Math.Min(rows.Count, 500) - 1].FilingId;
             }
         }
+        // The receiver's page apply alone, in its own PostgreSQL: the node's two statements (version-guarded upsert of 500
+        // new rows, change-log append) on a table that already holds the backfilled rows, each page in a transaction
+        // that is rolled back so the node's data stays as the backfill left it.
+        var applies = new List<long>();
+        var logs = new List<long>();
+        var probeBorn = new DateOnly(1930, 1, 1);
+        await using (var conn = await ReceiverDb.OpenConnectionAsync(ct))
+        {
+            var template = NewFiling("", Certno("150102", probeBorn, 0));
+            template.Status = FilingStatus.Active;
+            for (var page = 0; page < 21; page++)
+            {
+                var now = DateTimeOffset.UtcNow;
+                var rows = Enumerable.Range(0, 500).Select(i =>
+                {
+                    var certno = Certno("150102", probeBorn, page * 500 + i);
+                    var f = template.Clone();
+                    f.FilingId = $"P15-{page:D3}-{i:D4}";
+                    f.Person = PersonFor(certno);
+                    return new Gateway.Storage.FilingRow(owner, f.FilingId, 1, PersonKey.Of(new IdentityNumber(CertificateDocumentType.ResidentIdentityCard, certno)).Value,
+                        "Active", "LongTermResident", 310, receiver, "510600", today, today.AddYears(1), f.ToByteArray(), false, null, "New", null, now);
+                }).ToList();
+                await using var tx = await conn.BeginTransactionAsync(ct);
+                var start = Stopwatch.GetTimestamp();
+                var applied = await Gateway.Storage.FilingReplicaBatch.ApplyAsync(conn, tx, rows, ct);
+                var mid = Stopwatch.GetTimestamp();
+                await Gateway.Storage.RecordChangeLog.AppendManyAsync(conn, tx, Gateway.Node.Sync.RecordKinds.Filing,
+                    applied.Select(r => (r.OwnerProvince, r.FilingId, r.PersonKey, r.Version, Gateway.Storage.RecordChangeLog.Upsert, (byte[]?)r.Document)).ToList(), now, ct);
+                var end = Stopwatch.GetTimestamp();
+                await tx.RollbackAsync(ct);
+                if (page == 0) continue; // plans and connection warm
+                applies.Add(mid - start);
+                logs.Add(end - mid);
+            }
+        }
         return new BackfillBreakdown(ordered.Count, LatencySummary.FromMilliseconds(cycle), LatencySummary.FromMilliseconds(reqTransit),
             LatencySummary.FromMilliseconds(ownerTurn), LatencySummary.FromMilliseconds(pageTransit), LatencySummary.FromMilliseconds(requesterTurn),
-            pages.Count > 0 ? pages.Values.Average(p => p.Bytes) : double.NaN, LatencySummary.FromTicks(reads.Skip(1)), bulkLoad.TotalSeconds);
+            pages.Count > 0 ? pages.Values.Average(p => p.Bytes) : double.NaN, LatencySummary.FromTicks(reads.Skip(1)), bulkLoad.TotalSeconds,
+            LatencySummary.FromTicks(applies), LatencySummary.FromTicks(logs));
     }
 
     /// <summary>
