@@ -28,6 +28,15 @@ public sealed class BenchmarkResults
     public KafkaThroughputResult? KafkaThroughput { get; set; }
     public HostileResult? Hostile { get; set; }
     public HostileProcessResult? HostileProcess { get; set; }
+    /// <summary>Record sync: apply throughput per repetition with its raw Kafka baseline, one backfill, one duplicate-check series.</summary>
+    public List<SyncApplyResult> FilingApply { get; } = [];
+    public List<SyncApplyResult> EnrolmentApply { get; } = [];
+    public List<KafkaThroughputResult> FilingKafka { get; } = [];
+    public List<KafkaThroughputResult> EnrolmentKafka { get; } = [];
+    public BackfillResult? Backfill { get; set; }
+    public MemorySnapshot? AfterBackfill { get; set; }
+    public DuplicateCheckResult? DuplicateCheck { get; set; }
+
     public List<MemorySnapshot> Memory { get; } = [];
     public int EchoPayloadBytes { get; set; }
     public List<string> Problems { get; } = [];

@@ -34,6 +34,24 @@ public sealed record BenchmarkSettings
 
     public bool UseRedis { get; init; } = true;
 
+    /// <summary>Skip the call, transfer, raw Kafka and hostile phases: only the record-sync phase runs.</summary>
+    public bool SyncOnly { get; init; }
+
+    /// <summary>Filings (and as many enrolment changes) called at the owner in the sync apply-throughput phase.</summary>
+    public int SyncChanges { get; init; } = 2_000;
+
+    /// <summary>Owner filings bulk-loaded and then backfilled into the province of care (0 skips the backfill).</summary>
+    public int BackfillFilings { get; init; } = 200_000;
+
+    /// <summary>CheckDuplicateEnrolment calls at each node (after 20 unmeasured ones).</summary>
+    public int DuplicateChecks { get; init; } = 200;
+
+    /// <summary>Upper bound on waiting for the last change of an apply-throughput run to be applied.</summary>
+    public TimeSpan SyncTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Upper bound on one backfill (1,000,000 filings at the target's 60 s would need far less).</summary>
+    public TimeSpan BackfillTimeout { get; init; } = TimeSpan.FromMinutes(20);
+
     /// <summary>Upper bound on each transfer phase; the run reports a failure instead of waiting longer.</summary>
     public TimeSpan TransferTimeout { get; init; } = TimeSpan.FromMinutes(3);
 
@@ -52,6 +70,10 @@ public sealed record BenchmarkSettings
         KafkaMessages = 2_000,
         RoundTrips = 100,
         HostileCalls = 400,
+        SyncChanges = 300,
+        BackfillFilings = 10_000,
+        DuplicateChecks = 100,
+        SyncTimeout = TimeSpan.FromSeconds(60),
         TransferTimeout = TimeSpan.FromSeconds(40),
     };
 }
