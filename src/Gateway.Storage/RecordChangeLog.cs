@@ -24,24 +24,21 @@ public static class RecordChangeLog
     public const string Upsert = "upsert";
     public const string Removed = "removed";
 
-    // Names "record change log" among this database's advisory locks.
-    private const long AppendLockKey = 0x6777_7263_6c6f_0001;
+    // Names "record change log sequencer" among this database's advisory locks.
+    private const long SequenceLockKey = 0x6777_7263_6c6f_0001;
 
     /// <summary>
-    /// Appends in the caller's transaction. The advisory lock is held to commit, so appenders commit in seq order: a
-    /// watcher never skips a change whose seq was taken before a later one committed. It is taken last in the
-    /// transaction, right before the insert, to keep the serialised part short.
+    /// Appends in the caller's transaction, taking no shared lock: the change gets its seq once it is committed and a
+    /// reader sequences it (<see cref="SequenceAsync"/>). Returns the insertion id.
     /// </summary>
     public static async Task<long> AppendAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string kind, string ownerProvince,
         string recordId, string personKey, long version, string change, byte[]? payload, DateTimeOffset now, CancellationToken ct = default)
     {
         await using var cmd = SqlHelpers.Command(conn, tx, """
-            SELECT pg_advisory_xact_lock(@lock);
             INSERT INTO record_changes (kind, owner_province, record_id, person_key, version, change, payload, applied_at)
             VALUES (@kind, @owner, @record_id, @person_key, @version, @change, @payload, @now)
-            RETURNING seq
+            RETURNING id
             """)
-            .With("lock", NpgsqlDbType.Bigint, AppendLockKey)
             .With("kind", NpgsqlDbType.Text, kind)
             .With("owner", NpgsqlDbType.Text, ownerProvince)
             .With("record_id", NpgsqlDbType.Text, recordId)
@@ -50,27 +47,45 @@ public static class RecordChangeLog
             .With("change", NpgsqlDbType.Text, change)
             .With("payload", NpgsqlDbType.Bytea, payload)
             .WithTime("now", now);
-        await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        // First result: the lock (void); second: the new seq.
-        await reader.NextResultAsync(ct).ConfigureAwait(false);
-        await reader.ReadAsync(ct).ConfigureAwait(false);
-        return reader.GetInt64(0);
+        return (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
     }
 
-    /// <summary>Appends many changes in one statement (a backfill page), in list order, under the same lock as <see cref="AppendAsync"/>.</summary>
+    /// <summary>
+    /// Gives every committed, unsequenced change its seq, in insertion order, at most <paramref name="limit"/> per call.
+    /// One sequencer at a time (a transaction-level advisory lock, tried, not waited for: when another reader holds it,
+    /// its seqs become visible when it commits, all above what this reader has seen). Returns how many it sequenced.
+    /// </summary>
+    public static async Task<int> SequenceAsync(NpgsqlConnection conn, int limit = 5_000, CancellationToken ct = default)
+    {
+        await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
+        await using var cmd = SqlHelpers.Command(conn, tx, """
+            WITH turn AS (SELECT pg_try_advisory_xact_lock(@lock) AS mine),
+                 pending AS (
+                     SELECT id FROM record_changes
+                     WHERE seq IS NULL AND (SELECT mine FROM turn)
+                     ORDER BY id LIMIT @limit),
+                 numbered AS (SELECT id, nextval('record_change_seq') AS seq FROM (SELECT id FROM pending ORDER BY id) o)
+            UPDATE record_changes r SET seq = n.seq FROM numbered n WHERE r.id = n.id
+            """)
+            .With("lock", NpgsqlDbType.Bigint, SequenceLockKey)
+            .With("limit", NpgsqlDbType.Integer, limit);
+        var sequenced = await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+        return sequenced;
+    }
+
+    /// <summary>Appends many changes in one statement (a backfill page), in list order, like <see cref="AppendAsync"/>.</summary>
     public static async Task AppendManyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string kind,
         IReadOnlyList<(string Owner, string RecordId, string PersonKey, long Version, string Change, byte[]? Payload)> changes,
         DateTimeOffset now, CancellationToken ct = default)
     {
         if (changes.Count == 0) return;
         await using var cmd = SqlHelpers.Command(conn, tx, """
-            SELECT pg_advisory_xact_lock(@lock);
             INSERT INTO record_changes (kind, owner_province, record_id, person_key, version, change, payload, applied_at)
             SELECT @kind, o, r, p, v, c, b, @now
             FROM unnest(@owners, @records, @persons, @versions, @changes, @payloads) WITH ORDINALITY AS u(o, r, p, v, c, b, n)
             ORDER BY n
             """)
-            .With("lock", NpgsqlDbType.Bigint, AppendLockKey)
             .With("kind", NpgsqlDbType.Text, kind)
             .With("owners", NpgsqlDbType.Array | NpgsqlDbType.Text, changes.Select(c => c.Owner).ToArray())
             .With("records", NpgsqlDbType.Array | NpgsqlDbType.Text, changes.Select(c => c.RecordId).ToArray())
@@ -82,14 +97,18 @@ public static class RecordChangeLog
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
-    /// <summary>Changes after <paramref name="cursor"/> in seq order, at most <paramref name="limit"/>, optionally of one kind.</summary>
+    /// <summary>
+    /// Changes after <paramref name="cursor"/> in seq order, at most <paramref name="limit"/>, optionally of one kind.
+    /// Sequences what has committed first, so the page includes every change committed before the call.
+    /// </summary>
     public static async Task<IReadOnlyList<RecordChange>> ReadAfterAsync(NpgsqlConnection conn, long cursor, int limit, string? kind = null,
         CancellationToken ct = default)
     {
+        await SequenceAsync(conn, ct: ct).ConfigureAwait(false);
         await using var cmd = SqlHelpers.Command(conn, null, """
             SELECT seq, kind, owner_province, record_id, person_key, version, change, payload, applied_at
             FROM record_changes
-            WHERE seq > @cursor AND (@kind::text IS NULL OR kind = @kind)
+            WHERE seq > @cursor AND seq IS NOT NULL AND (@kind::text IS NULL OR kind = @kind)
             ORDER BY seq
             LIMIT @limit
             """)
@@ -103,6 +122,7 @@ public static class RecordChangeLog
     /// <summary>The highest seq logged so far (0 when empty): where a watcher that wants only new changes starts.</summary>
     public static async Task<long> HeadAsync(NpgsqlConnection conn, CancellationToken ct = default)
     {
+        await SequenceAsync(conn, ct: ct).ConfigureAwait(false);
         await using var cmd = SqlHelpers.Command(conn, null, "SELECT COALESCE(MAX(seq), 0) FROM record_changes");
         return (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
     }

@@ -87,10 +87,10 @@ public sealed class FilingSyncTests(ThreeProvinceFixture fx)
         Assert.Equal(FilingStatus.Terminated, held.Filing.Status);
         Assert.Equal(changed.CareAddress, held.Filing.CareAddress);
         // Each version was applied once, in order: none arrived after a newer one (it would have been skipped).
-        var applied = await fx.QueryAsync(Sichuan, "SELECT version FROM record_changes WHERE owner_province = @o AND record_id = @id ORDER BY seq",
+        var applied = await fx.QueryAsync(Sichuan, "SELECT version FROM record_changes WHERE owner_province = @o AND record_id = @id ORDER BY id",
             r => r.GetInt64(0), ("o", Owner), ("id", filing.FilingId));
         Assert.Equal([1L, 2, 3, 4, 5], applied);
-        var owned = await fx.QueryAsync(Owner, "SELECT version FROM record_changes WHERE owner_province = @o AND record_id = @id ORDER BY seq",
+        var owned = await fx.QueryAsync(Owner, "SELECT version FROM record_changes WHERE owner_province = @o AND record_id = @id ORDER BY id",
             r => r.GetInt64(0), ("o", Owner), ("id", filing.FilingId));
         Assert.Equal([1L, 2, 3, 4, 5], owned);
     }
@@ -120,7 +120,7 @@ public sealed class FilingSyncTests(ThreeProvinceFixture fx)
         Assert.Contains(await ListAllAsync(Owner, new ListFilingsRequest { Scope = FilingScope.Owned, CounterpartProvince = Beijing }),
             f => f.Filing.FilingId == filing.FilingId);
         Assert.Equal([RecordChangeLogUpsert, "removed"], await fx.QueryAsync(Sichuan,
-            "SELECT change FROM record_changes WHERE owner_province = @o AND record_id = @id ORDER BY seq", r => r.GetString(0),
+            "SELECT change FROM record_changes WHERE owner_province = @o AND record_id = @id ORDER BY id", r => r.GetString(0),
             ("o", Owner), ("id", filing.FilingId)));
     }
 

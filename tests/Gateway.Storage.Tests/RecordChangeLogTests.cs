@@ -74,4 +74,25 @@ public sealed class RecordChangeLogTests(PostgresFixture fixture) : DatabaseTest
         Assert.Equal(all.Select(a => a.Seq).Order(), all.Select(a => a.Seq));
         Assert.Equal([(byte)50], all[^1].Payload);
     }
+
+    [Fact]
+    public async Task An_open_transaction_that_appended_blocks_no_other_appender_and_its_change_is_sequenced_once_it_commits()
+    {
+        await using var slowConn = await Db.DataSource.OpenConnectionAsync();
+        await using var slow = await slowConn.BeginTransactionAsync();
+        await RecordChangeLog.AppendAsync(slowConn, slow, "filing", "15", "slow", "p1", 1, RecordChangeLog.Upsert, null, Now);
+
+        // Another record's change commits while the first transaction is still open: no shared lock to wait on.
+        var quick = Db.InTransactionAsync((c, t, ct) => RecordChangeLog.AppendAsync(c, t, "filing", "15", "quick", "p2", 1, RecordChangeLog.Upsert, null, Now, ct));
+        Assert.Same(quick, await Task.WhenAny(quick, Task.Delay(TimeSpan.FromSeconds(10))));
+
+        var first = await Db.WithConnectionAsync((c, ct) => RecordChangeLog.ReadAfterAsync(c, 0, 10, ct: ct));
+        Assert.Equal(["quick"], first.Select(c => c.RecordId)); // the open one is not visible, so not sequenced
+
+        await slow.CommitAsync();
+        var next = await Db.WithConnectionAsync((c, ct) => RecordChangeLog.ReadAfterAsync(c, first[^1].Seq, 10, ct: ct));
+        var late = Assert.Single(next);
+        Assert.Equal("slow", late.RecordId);
+        Assert.True(late.Seq > first[^1].Seq); // seq follows visibility, not insertion: the cursor never skips it
+    }
 }

@@ -51,7 +51,6 @@ public sealed class PublishEnrolmentHandler(NodeIdentity node, ExchangeMembershi
         else
             await Outbound.EnqueueAsync(conn, tx, envelopes.Create(index, record.RecordId, EnrolmentSync.ChangeStep(version, index),
                 new EnrolmentChanged { OwnerProvince = node.Province, Record = document, Version = version }), personKey, ct);
-        // Last: the change log's lock is held to commit.
         await RecordChangeLog.AppendAsync(conn, tx, EnrolmentSync.ChangeKind, node.Province, record.RecordId, personKey, version,
             RecordChangeLog.Upsert, document.ToByteArray(), sync.Clock.UtcNow, ct);
         changes.Notify();
