@@ -7,7 +7,7 @@ namespace Gateway.Harness.Tests;
 
 /// <summary>
 /// Three nodes as processes: 15 内蒙古 and 11 北京 own filings and enrolment records, 51 四川 holds the filings for care
-/// in Sichuan and indexes persons with 51 identity numbers. Backfill asks for pages of 40 so a run has many pages.
+/// in Sichuan and indexes persons with 51 identity numbers. Backfill asks for pages of 20 so a run has many pages.
 /// </summary>
 public sealed class BackfillClusterFixture : IAsyncLifetime
 {
@@ -28,7 +28,7 @@ public sealed class BackfillClusterFixture : IAsyncLifetime
                 ["Gateway:ResendMaxDelay"] = "00:00:02",
                 ["Gateway:ResendBudget"] = "60",
                 ["Gateway:OutboxPollInterval"] = "00:00:00.200",
-                ["Gateway:BackfillPageRecords"] = "40",
+                ["Gateway:BackfillPageRecords"] = "20",
             },
         });
 
@@ -80,8 +80,8 @@ public sealed class BackfillTests(BackfillClusterFixture fx)
         await WipeSichuanAsync();
         var sichuan = fx.Cluster[BackfillClusterFixture.Sichuan];
         await sichuan.StartAsync();
-        // Kill it once some pages are in and the run is not done.
-        await WaitUntilAsync(async () => await PagesAsync() >= 3, "three backfill pages applied before the kill");
+        // Kill it once two pages of 15's filings (about 15 pages in all) are in.
+        await WaitUntilAsync(async () => await FilingPagesFromInnerAsync() >= 2, "two pages of 15's filings applied before the kill", poll: 20);
         Assert.True(await NotDoneAsync() > 0, "the run ended before the kill; give it more pages");
         await sichuan.KillAsync();
         await sichuan.StartAsync();
@@ -193,7 +193,8 @@ public sealed class BackfillTests(BackfillClusterFixture fx)
 
     private Task<long> NotDoneAsync() => fx.Db(BackfillClusterFixture.Sichuan).CountAsync("SELECT count(*) FROM backfill_progress WHERE NOT done");
 
-    private Task<long> PagesAsync() => fx.Db(BackfillClusterFixture.Sichuan).CountAsync("SELECT COALESCE(sum(pages), 0) FROM backfill_progress");
+    private Task<long> FilingPagesFromInnerAsync() => fx.Db(BackfillClusterFixture.Sichuan).CountAsync(
+        "SELECT COALESCE(sum(pages), 0) FROM backfill_progress WHERE owner_province = '15' AND kind = 'filing'");
 
     /// <summary>The run's report, through the API: every owner and kind done, and every record received was applied once.</summary>
     private async Task AssertProgressAsync(HashSet<string> expected)
@@ -208,7 +209,7 @@ public sealed class BackfillTests(BackfillClusterFixture fx)
         // received but not applied again (same version), so applied may be a little lower.
         Assert.Equal(expected.Count, run.RecordsReceived);
         Assert.InRange(run.RecordsApplied, 1, run.RecordsReceived);
-        Assert.True(run.Progress.Single(p => p.OwnerProvince == "15" && p.Kind == "filing").Pages > 3, "pages of 40 records");
+        Assert.True(run.Progress.Single(p => p.OwnerProvince == "15" && p.Kind == "filing").Pages > 3, "pages of 20 records");
         var again = await client.GetBackfillAsync(new GetBackfillRequest { RunId = run.RunId });
         Assert.Equal(run.RecordsApplied, again.RecordsApplied);
     }
@@ -253,13 +254,13 @@ public sealed class BackfillTests(BackfillClusterFixture fx)
         };
     }
 
-    private async Task WaitUntilAsync(Func<Task<bool>> probe, string what)
+    private async Task WaitUntilAsync(Func<Task<bool>> probe, string what, int poll = 200)
     {
         var until = DateTime.UtcNow + Timeout;
         while (!await probe())
         {
             if (DateTime.UtcNow > until) throw new TimeoutException($"Waited {Timeout.TotalSeconds:0} s for {what}. {await DiagnosisAsync()}");
-            await Task.Delay(200);
+            await Task.Delay(poll);
         }
     }
 
