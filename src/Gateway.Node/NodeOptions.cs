@@ -63,6 +63,9 @@ public sealed class NodeOptions
     /// <summary>Records a backfill asks each owner for per page ("Gateway:BackfillPageRecords", 1..1000, default 500); owners also cap a page at 600 KiB.</summary>
     public int BackfillPageRecords { get; set; } = Sync.Backfill.BackfillLimits.DefaultRecordsPerPage;
 
+    /// <summary>Person-key slices a backfill pages side by side per owner and kind ("Gateway:BackfillSlices": 1, 2, 4, 8 or 16; default 4).</summary>
+    public int BackfillSlices { get; set; } = Sync.Backfill.BackfillLimits.DefaultSlices;
+
     /// <summary>Folder with extra calendar years (operators drop a new year here without a rebuild).</summary>
     public string? CalendarDirectory { get; set; }
 }

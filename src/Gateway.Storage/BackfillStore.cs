@@ -7,6 +7,7 @@ public sealed record BackfillProgressRow(
     string RunId,
     string OwnerProvince,
     string Kind,
+    int Slice,
     string Cursor,
     long Pages,
     long RecordsReceived,
@@ -21,52 +22,60 @@ public sealed record BackfillRunRow(string RunId, DateTimeOffset StartedAt, stri
 public static class BackfillStore
 {
     private const string ProgressColumns =
-        "run_id, owner_province, kind, cursor, pages, records_received, records_applied, done, kind_unknown, updated_at";
+        "run_id, owner_province, kind, slice, cursor, pages, records_received, records_applied, done, kind_unknown, updated_at";
 
     public static async Task CreateRunAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string runId, string reason,
-        IReadOnlyList<(string Owner, string Kind)> parts, DateTimeOffset now, CancellationToken ct = default)
+        IReadOnlyList<(string Owner, string Kind, int Slice)> parts, DateTimeOffset now, CancellationToken ct = default)
     {
         await using var cmd = SqlHelpers.Command(conn, tx, """
             INSERT INTO backfill_runs (run_id, started_at, reason) VALUES (@run, @now, @reason);
-            INSERT INTO backfill_progress (run_id, owner_province, kind, updated_at)
-            SELECT @run, o, k, @now FROM unnest(@owners, @kinds) AS p(o, k)
+            INSERT INTO backfill_progress (run_id, owner_province, kind, slice, updated_at)
+            SELECT @run, o, k, s, @now FROM unnest(@owners, @kinds, @slices) AS p(o, k, s)
             """)
             .With("run", NpgsqlDbType.Text, runId)
             .With("reason", NpgsqlDbType.Text, reason)
             .With("owners", NpgsqlDbType.Array | NpgsqlDbType.Text, parts.Select(p => p.Owner).ToArray())
             .With("kinds", NpgsqlDbType.Array | NpgsqlDbType.Text, parts.Select(p => p.Kind).ToArray())
+            .With("slices", NpgsqlDbType.Array | NpgsqlDbType.Integer, parts.Select(p => p.Slice).ToArray())
             .WithTime("now", now);
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
-    /// <summary>The progress row, locked until the caller's transaction ends (one page of an owner is applied at a time).</summary>
-    public static async Task<BackfillProgressRow?> LockProgressAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string runId,
-        string owner, string kind, CancellationToken ct = default)
+    /// <summary>
+    /// The progress row, locked until the caller's transaction ends (one page of a slice is applied at a time), and the
+    /// number of slices the run split this owner and kind into (as stored when it started).
+    /// </summary>
+    public static async Task<(BackfillProgressRow Row, int Slices)?> LockProgressAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string runId,
+        string owner, string kind, int slice, CancellationToken ct = default)
     {
         await using var cmd = SqlHelpers.Command(conn, tx, $"""
-            SELECT {ProgressColumns} FROM backfill_progress
-            WHERE run_id = @run AND owner_province = @owner AND kind = @kind
+            SELECT {ProgressColumns},
+                   (SELECT count(*)::int FROM backfill_progress s WHERE s.run_id = p.run_id AND s.owner_province = p.owner_province AND s.kind = p.kind)
+            FROM backfill_progress p
+            WHERE run_id = @run AND owner_province = @owner AND kind = @kind AND slice = @slice
             FOR UPDATE
             """)
             .With("run", NpgsqlDbType.Text, runId)
             .With("owner", NpgsqlDbType.Text, owner)
-            .With("kind", NpgsqlDbType.Text, kind);
-        var rows = await cmd.ReadAllAsync(MapProgress, ct).ConfigureAwait(false);
+            .With("kind", NpgsqlDbType.Text, kind)
+            .With("slice", NpgsqlDbType.Integer, slice);
+        var rows = await cmd.ReadAllAsync(r => (MapProgress(r), r.GetInt32(11)), ct).ConfigureAwait(false);
         return rows.Count == 0 ? null : rows[0];
     }
 
-    public static async Task RecordPageAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string runId, string owner, string kind,
+    public static async Task RecordPageAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string runId, string owner, string kind, int slice,
         string nextCursor, int received, int applied, bool done, bool kindUnknown, DateTimeOffset now, CancellationToken ct = default)
     {
         await using var cmd = SqlHelpers.Command(conn, tx, """
             UPDATE backfill_progress
             SET cursor = @cursor, pages = pages + 1, records_received = records_received + @received,
                 records_applied = records_applied + @applied, done = @done, kind_unknown = @unknown, updated_at = @now
-            WHERE run_id = @run AND owner_province = @owner AND kind = @kind
+            WHERE run_id = @run AND owner_province = @owner AND kind = @kind AND slice = @slice
             """)
             .With("run", NpgsqlDbType.Text, runId)
             .With("owner", NpgsqlDbType.Text, owner)
             .With("kind", NpgsqlDbType.Text, kind)
+            .With("slice", NpgsqlDbType.Integer, slice)
             .With("cursor", NpgsqlDbType.Text, nextCursor)
             .With("received", NpgsqlDbType.Integer, received)
             .With("applied", NpgsqlDbType.Integer, applied)
@@ -102,13 +111,13 @@ public static class BackfillStore
         if (runs.Count == 0) return [];
 
         await using var progress = SqlHelpers.Command(conn, null, $"""
-            SELECT {ProgressColumns} FROM backfill_progress WHERE run_id = ANY(@runs) ORDER BY run_id, owner_province, kind
+            SELECT {ProgressColumns} FROM backfill_progress WHERE run_id = ANY(@runs) ORDER BY run_id, owner_province, kind, slice
             """).With("runs", NpgsqlDbType.Array | NpgsqlDbType.Text, runs.Select(r => r.RunId).ToArray());
         var rows = (await progress.ReadAllAsync(MapProgress, ct).ConfigureAwait(false)).ToLookup(p => p.RunId);
         return runs.Select(r => new BackfillRunRow(r.RunId, r.StartedAt, r.Reason, rows[r.RunId].ToList())).ToList();
     }
 
     private static BackfillProgressRow MapProgress(NpgsqlDataReader r) => new(
-        r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6),
-        r.GetBoolean(7), r.GetBoolean(8), r.Time(9));
+        r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt32(3), r.GetString(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7),
+        r.GetBoolean(8), r.GetBoolean(9), r.Time(10));
 }

@@ -174,20 +174,26 @@ public static class EnrolmentStore
         r.GetString(7), r.GetString(8), r.GetInt32(9), r.GetBoolean(10), r.GetFieldValue<byte[]>(11), r.Time(12), r.NullableString(13));
 
     /// <summary>
-    /// Owner: its own records of persons indexed at <paramref name="indexProvince"/>, after <paramref name="afterRecordId"/>
-    /// in record-id order, at most <paramref name="limit"/>: a backfill page for that index province.
+    /// Owner: its own records of persons indexed at <paramref name="indexProvince"/> whose person key is in
+    /// <paramref name="range"/>, after (<paramref name="afterPersonKey"/>, <paramref name="afterRecordId"/>) in byte order,
+    /// at most <paramref name="limit"/>: a backfill page for that index province.
     /// </summary>
     public static async Task<IReadOnlyList<StoredEnrolmentRecord>> OwnedForIndexAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string owner,
-        string indexProvince, string afterRecordId, int limit, CancellationToken ct = default)
+        string indexProvince, PersonKeyRange range, string afterPersonKey, string afterRecordId, int limit, CancellationToken ct = default)
     {
         await using var cmd = SqlHelpers.Command(conn, tx, $"""
             SELECT {RecordColumns} FROM enrolment_records
-            WHERE owner_province = @owner AND index_province = @index AND record_id > @after
-            ORDER BY record_id LIMIT @limit
+            WHERE owner_province = @owner AND index_province = @index
+              AND person_key COLLATE "C" >= @lo AND (@hi::text IS NULL OR person_key COLLATE "C" < @hi)
+              AND (person_key COLLATE "C", record_id COLLATE "C") > (@after_pk, @after_id)
+            ORDER BY person_key COLLATE "C", record_id COLLATE "C" LIMIT @limit
             """)
             .With("owner", NpgsqlDbType.Text, owner)
             .With("index", NpgsqlDbType.Text, indexProvince)
-            .With("after", NpgsqlDbType.Text, afterRecordId)
+            .With("lo", NpgsqlDbType.Text, range.From)
+            .With("hi", NpgsqlDbType.Text, range.Before)
+            .With("after_pk", NpgsqlDbType.Text, afterPersonKey)
+            .With("after_id", NpgsqlDbType.Text, afterRecordId)
             .With("limit", NpgsqlDbType.Integer, limit);
         return await cmd.ReadAllAsync(MapRecord, ct).ConfigureAwait(false);
     }

@@ -47,24 +47,45 @@ public static class FilingReplicaBatch
     }
 
     /// <summary>
-    /// Owner: the current version of its filings for care in <paramref name="destination"/>, after <paramref name="afterFilingId"/>
-    /// in id order (a stable cursor), at most <paramref name="limit"/>.
+    /// Owner: the current version of its filings for care in <paramref name="destination"/> whose person key falls in
+    /// <paramref name="range"/>, after (<paramref name="afterPersonKey"/>, <paramref name="afterFilingId"/>) in byte order
+    /// (a stable cursor), at most <paramref name="limit"/>.
     /// </summary>
     public static async Task<IReadOnlyList<FilingRow>> OwnedForDestinationAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string owner,
-        string destination, string afterFilingId, int limit, CancellationToken ct)
+        string destination, PersonKeyRange range, string afterPersonKey, string afterFilingId, int limit, CancellationToken ct)
     {
         await using var cmd = SqlHelpers.Command(conn, tx, """
             SELECT owner_province, filing_id, version, person_key, status, category, insutype, destination_province, destination_city,
                    valid_from, valid_to, document, removed, delivered_to, last_action, last_reason, updated_at, row_no
             FROM filings
-            WHERE destination_province = @dest AND owner_province = @owner AND NOT removed AND filing_id > @after
-            ORDER BY filing_id
+            WHERE destination_province = @dest AND owner_province = @owner AND NOT removed
+              AND person_key COLLATE "C" >= @lo AND (@hi::text IS NULL OR person_key COLLATE "C" < @hi)
+              AND (person_key COLLATE "C", filing_id COLLATE "C") > (@after_pk, @after_id)
+            ORDER BY person_key COLLATE "C", filing_id COLLATE "C"
             LIMIT @limit
             """)
             .With("owner", NpgsqlDbType.Text, owner)
             .With("dest", NpgsqlDbType.Text, destination)
-            .With("after", NpgsqlDbType.Text, afterFilingId)
+            .With("lo", NpgsqlDbType.Text, range.From)
+            .With("hi", NpgsqlDbType.Text, range.Before)
+            .With("after_pk", NpgsqlDbType.Text, afterPersonKey)
+            .With("after_id", NpgsqlDbType.Text, afterFilingId)
             .With("limit", NpgsqlDbType.Integer, limit);
         return await cmd.ReadAllAsync(FilingStore.Read, ct).ConfigureAwait(false);
+    }
+}
+
+/// <summary>A range of person keys (lower-case hex): from <see cref="From"/> inclusive to <see cref="Before"/> exclusive (null: to the end).</summary>
+public sealed record PersonKeyRange(string From, string? Before)
+{
+    public static readonly PersonKeyRange All = new("", null);
+
+    /// <summary>Slice <paramref name="slice"/> of <paramref name="slices"/> equal ranges by the key's first hex digit (slices: 1, 2, 4, 8 or 16).</summary>
+    public static PersonKeyRange Slice(int slice, int slices)
+    {
+        if (slices is not (1 or 2 or 4 or 8 or 16) || slice < 0 || slice >= slices)
+            throw new ArgumentOutOfRangeException(nameof(slice), $"slice {slice} of {slices}: slices are 1, 2, 4, 8 or 16");
+        var width = 16 / slices;
+        return new(slice == 0 ? "" : (slice * width).ToString("x"), slice == slices - 1 ? null : ((slice + 1) * width).ToString("x"));
     }
 }

@@ -10,6 +10,7 @@ CREATE TABLE backfill_progress (
     run_id           text        NOT NULL REFERENCES backfill_runs (run_id),
     owner_province   text        NOT NULL,
     kind             text        NOT NULL,
+    slice            integer     NOT NULL DEFAULT 0,  -- person-key range, paged side by side with the others
     cursor           text        NOT NULL DEFAULT '',
     pages            bigint      NOT NULL DEFAULT 0,
     records_received bigint      NOT NULL DEFAULT 0,
@@ -17,8 +18,10 @@ CREATE TABLE backfill_progress (
     done             boolean     NOT NULL DEFAULT false,
     kind_unknown     boolean     NOT NULL DEFAULT false,
     updated_at       timestamptz NOT NULL,
-    PRIMARY KEY (run_id, owner_province, kind)
+    PRIMARY KEY (run_id, owner_province, kind, slice)
 );
 
--- An owner's filings for care in one province, in id order: the pages it sends that province's backfill.
-CREATE INDEX filings_backfill ON filings (destination_province, owner_province, filing_id) WHERE NOT removed;
+-- An owner's filings for care in one province, by person key then id (byte order): a backfill slice is a person-key
+-- range read in this order, so each page is one index range scan.
+CREATE INDEX filings_backfill ON filings (destination_province, owner_province, person_key COLLATE "C", filing_id COLLATE "C")
+    WHERE NOT removed;

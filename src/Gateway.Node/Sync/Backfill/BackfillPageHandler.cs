@@ -22,14 +22,14 @@ public sealed class BackfillPageHandler(IEnumerable<IBackfillSink> sinks, Backfi
     {
         if (page.RunId != envelope.CorrelationId)
             throw new PoisonMessageException("A backfill page's run id must be the envelope's correlation id.");
-        var progress = await BackfillStore.LockProgressAsync(conn, tx, page.RunId, envelope.SenderProvince, page.Kind, ct)
+        var (progress, slices) = await BackfillStore.LockProgressAsync(conn, tx, page.RunId, envelope.SenderProvince, page.Kind, page.Slice, ct)
             ?? throw new UntrustedEnvelopeException("BACKFILL_NOT_ASKED",
                 $"This node asked {envelope.SenderProvince} for no backfill of this kind in run {WireText.Clean(page.RunId, 80)}.");
         if (progress.Done || page.AfterCursor != progress.Cursor) return; // answered already: the run moved past this page
 
         if (page.KindUnknown)
         {
-            await BackfillStore.RecordPageAsync(conn, tx, page.RunId, envelope.SenderProvince, page.Kind, progress.Cursor, 0, 0,
+            await BackfillStore.RecordPageAsync(conn, tx, page.RunId, envelope.SenderProvince, page.Kind, page.Slice, progress.Cursor, 0, 0,
                 done: true, kindUnknown: true, clock.UtcNow, ct);
             return;
         }
@@ -43,9 +43,9 @@ public sealed class BackfillPageHandler(IEnumerable<IBackfillSink> sinks, Backfi
             throw new PoisonMessageException($"This node keeps no records of kind '{WireText.Clean(page.Kind, 32)}'.");
 
         var applied = await sink.ApplyPageAsync(conn, tx, envelope.SenderProvince, page.Records, ct);
-        await BackfillStore.RecordPageAsync(conn, tx, page.RunId, envelope.SenderProvince, page.Kind, page.NextCursor, page.Records.Count,
+        await BackfillStore.RecordPageAsync(conn, tx, page.RunId, envelope.SenderProvince, page.Kind, page.Slice, page.NextCursor, page.Records.Count,
             applied, done: page.Last, kindUnknown: false, clock.UtcNow, ct);
         if (!page.Last)
-            await starter.RequestPageAsync(conn, tx, page.RunId, envelope.SenderProvince, page.Kind, page.NextCursor, ct);
+            await starter.RequestPageAsync(conn, tx, page.RunId, envelope.SenderProvince, page.Kind, page.Slice, slices, page.NextCursor, ct);
     }
 }

@@ -3,6 +3,7 @@ using Gateway.Node.Application;
 using Gateway.Node.Exchange;
 using Gateway.Node.Infrastructure;
 using Gateway.Node.Transfers.Inbound;
+using Gateway.Storage;
 using Npgsql;
 
 namespace Gateway.Node.Sync.Backfill;
@@ -11,7 +12,7 @@ namespace Gateway.Node.Sync.Backfill;
 /// Owner: answers a page request with the current version of the records that concern the requester. Any province of
 /// the exchange may ask; it only ever gets records addressed to itself, which it would have received live anyway.
 /// </summary>
-public sealed class BackfillRequestedHandler(IEnumerable<IBackfillSource> sources, EnvelopeFactory envelopes, ExchangeMembers members)
+public sealed class BackfillRequestedHandler(IEnumerable<IBackfillSource> sources, EnvelopeFactory envelopes, ExchangeMembers members, NodeIdentity node)
     : InboundHandler<BackfillRequested>
 {
     private readonly Dictionary<string, IBackfillSource> _sources = sources.ToDictionary(s => s.Kind, StringComparer.Ordinal);
@@ -29,12 +30,18 @@ public sealed class BackfillRequestedHandler(IEnumerable<IBackfillSource> source
             throw new PoisonMessageException($"A backfill cursor has at most {BackfillLimits.MaxCursorLength} characters.");
         if (request.MaxRecords is < 0 or > BackfillLimits.MaxRecordsPerPage)
             throw new PoisonMessageException($"A backfill page has 1..{BackfillLimits.MaxRecordsPerPage} records.");
+        var slices = request.Slices == 0 ? 1 : request.Slices;
+        if (slices is not (1 or 2 or 4 or 8 or 16) || request.Slice < 0 || request.Slice >= slices)
+            throw new PoisonMessageException("A backfill request names a slice outside 0..slices-1, or slices other than 1, 2, 4, 8, 16.");
+        if (BackfillCursor.Parse(request.AfterCursor) is not { } after)
+            throw new PoisonMessageException("A backfill request's cursor is not one this owner wrote.");
 
-        var page = new BackfillPage { RunId = request.RunId, Kind = request.Kind, AfterCursor = request.AfterCursor };
+        var page = new BackfillPage { RunId = request.RunId, Kind = request.Kind, AfterCursor = request.AfterCursor, Slice = request.Slice };
         if (_sources.TryGetValue(request.Kind, out var source))
         {
             var max = request.MaxRecords == 0 ? BackfillLimits.DefaultRecordsPerPage : request.MaxRecords;
-            var read = await source.ReadPageAsync(conn, tx, envelope.SenderProvince, request.AfterCursor, max, BackfillLimits.MaxPageBytes, ct);
+            var read = await source.ReadPageAsync(conn, tx, envelope.SenderProvince, PersonKeyRange.Slice(request.Slice, slices), after, max,
+                BackfillLimits.MaxPageBytes, ct);
             page.Records.AddRange(read.Records);
             page.NextCursor = read.NextCursor;
             page.Last = read.Last;
@@ -45,6 +52,7 @@ public sealed class BackfillRequestedHandler(IEnumerable<IBackfillSource> source
             page.Last = true;
         }
         await Outbound.EnqueueAsync(conn, tx, envelopes.Create(envelope.SenderProvince, request.RunId,
-            $"backfill-page:{request.Kind}:{BackfillStarter.CursorStep(request.AfterCursor)}", page, envelope.MessageId), ct);
+            $"backfill-page:{node.Province}:{request.Kind}:{request.Slice}:{BackfillStarter.CursorStep(request.AfterCursor)}", page, envelope.MessageId),
+            BackfillStarter.SliceKey(request.RunId, request.Slice), ct);
     }
 }

@@ -34,7 +34,7 @@ public sealed class StartBackfillHandler(BackfillStarter starter, ExchangeMember
         var kinds = request.Kinds.Count == 0 ? starter.Kinds : request.Kinds.Distinct().ToList();
         var runId = await starter.StartAsync(conn, tx, owners, kinds, request.Reason.Trim(), ct);
         return BackfillViews.View(new BackfillRunRow(runId, default, request.Reason.Trim(),
-            owners.SelectMany(o => kinds.Select(k => new BackfillProgressRow(runId, o, k, "", 0, 0, 0, false, false, default))).ToList()));
+            owners.SelectMany(o => kinds.Select(k => new BackfillProgressRow(runId, o, k, 0, "", 0, 0, 0, false, false, default))).ToList()));
     }
 }
 
@@ -51,19 +51,22 @@ public static class BackfillViews
             RecordsReceived = row.Progress.Sum(p => p.RecordsReceived),
         };
         if (row.StartedAt != default) run.StartedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(row.StartedAt);
-        run.Progress.AddRange(row.Progress.Select(p =>
+        // One line per owner and kind: its slices summed (each slice pages its own range of person keys).
+        run.Progress.AddRange(row.Progress.GroupBy(p => (p.OwnerProvince, p.Kind)).Select(g =>
         {
+            var done = g.All(p => p.Done);
             var view = new BackfillProgress
             {
-                OwnerProvince = p.OwnerProvince,
-                Kind = p.Kind,
-                Pages = p.Pages,
-                RecordsReceived = p.RecordsReceived,
-                RecordsApplied = p.RecordsApplied,
-                Done = p.Done,
-                State = p.KindUnknown ? "owner keeps no such records" : p.Done ? "done" : "waiting for the owner",
+                OwnerProvince = g.Key.OwnerProvince,
+                Kind = g.Key.Kind,
+                Pages = g.Sum(p => p.Pages),
+                RecordsReceived = g.Sum(p => p.RecordsReceived),
+                RecordsApplied = g.Sum(p => p.RecordsApplied),
+                Done = done,
+                State = g.Any(p => p.KindUnknown) ? "owner keeps no such records" : done ? "done" : "waiting for the owner",
             };
-            if (p.UpdatedAt != default) view.UpdatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(p.UpdatedAt);
+            var updated = g.Max(p => p.UpdatedAt);
+            if (updated != default) view.UpdatedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(updated);
             return view;
         }));
         return run;

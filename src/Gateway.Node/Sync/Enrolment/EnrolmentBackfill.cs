@@ -9,21 +9,22 @@ using Npgsql;
 
 namespace Gateway.Node.Sync.Enrolment;
 
-/// <summary>Owner: its own records of the persons indexed at the requester, in record-id order (the cursor is the last id sent).</summary>
+/// <summary>Owner: its own records of the persons indexed at the requester, one person-key slice in (person key, id) order.</summary>
 public sealed class EnrolmentBackfillSource(NodeIdentity node) : IBackfillSource
 {
     public string Kind => EnrolmentSync.ChangeKind;
 
-    public async Task<BackfillSourcePage> ReadPageAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string requester, string afterCursor,
-        int maxRecords, int maxBytes, CancellationToken ct)
+    public async Task<BackfillSourcePage> ReadPageAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string requester, PersonKeyRange range,
+        BackfillCursor after, int maxRecords, int maxBytes, CancellationToken ct)
     {
-        var rows = await EnrolmentStore.OwnedForIndexAsync(conn, tx, node.Province, requester, afterCursor, maxRecords + 1, ct);
-        return BackfillSourcePage.From(rows, afterCursor, maxRecords, maxBytes, row => new EnrolmentChanged
+        var rows = await EnrolmentStore.OwnedForIndexAsync(conn, tx, node.Province, requester, range, after.PersonKey, after.RecordId,
+            maxRecords + 1, ct);
+        return BackfillSourcePage.From(rows, after, maxRecords, maxBytes, row => new EnrolmentChanged
         {
             OwnerProvince = row.OwnerProvince,
             Record = Contracts.Sync.V1.EnrolmentRecord.Parser.ParseFrom(row.Document),
             Version = row.Version,
-        }.ToByteString(), row => row.RecordId);
+        }.ToByteString(), row => new BackfillCursor(row.PersonKey, row.RecordId));
     }
 }
 

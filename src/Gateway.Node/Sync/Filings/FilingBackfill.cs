@@ -11,17 +11,18 @@ using Npgsql;
 
 namespace Gateway.Node.Sync.Filings;
 
-/// <summary>Owner: its current filings for care in the requester's province, in filing-id order (the cursor is the last id sent).</summary>
+/// <summary>Owner: its current filings for care in the requester's province, one person-key slice in (person key, id) order.</summary>
 public sealed class FilingBackfillSource(NodeIdentity node) : IBackfillSource
 {
     public string Kind => RecordKinds.Filing;
 
-    public async Task<BackfillSourcePage> ReadPageAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string requester, string afterCursor,
-        int maxRecords, int maxBytes, CancellationToken ct)
+    public async Task<BackfillSourcePage> ReadPageAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string requester, PersonKeyRange range,
+        BackfillCursor after, int maxRecords, int maxBytes, CancellationToken ct)
     {
         // One more than asked tells whether this page is the last without another round trip.
-        var rows = await FilingReplicaBatch.OwnedForDestinationAsync(conn, tx, node.Province, requester, afterCursor, maxRecords + 1, ct);
-        return BackfillSourcePage.From(rows, afterCursor, maxRecords, maxBytes, row => new FilingChanged
+        var rows = await FilingReplicaBatch.OwnedForDestinationAsync(conn, tx, node.Province, requester, range, after.PersonKey, after.RecordId,
+            maxRecords + 1, ct);
+        return BackfillSourcePage.From(rows, after, maxRecords, maxBytes, row => new FilingChanged
         {
             OwnerProvince = row.OwnerProvince,
             Filing = Filing.Parser.ParseFrom(row.Document),
@@ -29,7 +30,7 @@ public sealed class FilingBackfillSource(NodeIdentity node) : IBackfillSource
             Action = (FilingAction)Enum.Parse<CareFilingAction>(row.LastAction),
             Reason = row.LastReason ?? "",
             Removed = false,
-        }.ToByteString(), row => row.FilingId);
+        }.ToByteString(), row => new BackfillCursor(row.PersonKey, row.FilingId));
     }
 }
 
