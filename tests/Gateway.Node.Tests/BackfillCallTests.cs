@@ -1,3 +1,4 @@
+using CsCheck;
 using Gateway.Contracts.Exchange.V1;
 using Gateway.Contracts.Sync.V1;
 using Google.Protobuf;
@@ -89,5 +90,38 @@ public sealed class BackfillCallTests(ThreeProvinceFixture fx)
             r => r.GetString(0), ("p", bytes))).FirstOrDefault()) is not null, "the forged page's dead letter");
         Assert.StartsWith("BACKFILL_NOT_ASKED", reason);
         Assert.Equal(0, await fx.CountAsync(Sichuan, "SELECT count(*) FROM filings WHERE filing_id = @id", ("id", filing.FilingId)));
+    }
+
+    private static Gen<string> Pick(params string[] values) => Gen.Int[0, values.Length - 1].Select(i => values[i]);
+
+    [Fact]
+    public async Task Generated_bad_starts_are_refused_with_field_violations_and_start_nothing()
+    {
+        // Each case spoils at least one of owners, kinds or reason; the rest may be valid.
+        var badOwner = Pick("51", "44", "5x", "", "1", "151", "15\u0000", new string('1', 300));
+        var goodOwner = Pick("15", "11");
+        var badKind = Pick("transfer", "", "FILING", "filing ", new string('k', 300));
+        var goodKind = Pick("filing", "enrolment");
+        var badReason = Pick("", " ", new string('r', 201));
+        var gen = Gen.Select(Gen.Int[0, 6], goodOwner.Array[0, 2], badOwner.Array[1, 2], goodKind.Array[0, 2], badKind.Array[1, 2], badReason);
+        var before = await fx.CountAsync(Sichuan, "SELECT count(*) FROM backfill_runs");
+        var count = 0;
+        await gen.SampleAsync(async (mask, goodOwners, badOwners, goodKinds, badKinds, reason) =>
+        {
+            count++;
+            var spoilOwners = (mask & 1) != 0 || mask == 0;
+            var spoilKinds = (mask & 2) != 0;
+            var spoilReason = (mask & 4) != 0;
+            var request = new StartBackfillRequest { Reason = spoilReason ? reason : "restored node" };
+            request.OwnerProvinces.AddRange(spoilOwners ? goodOwners.Concat(badOwners) : goodOwners);
+            request.Kinds.AddRange(spoilKinds ? goodKinds.Concat(badKinds) : goodKinds);
+
+            var ex = await Assert.ThrowsAsync<RpcException>(() => Client(Sichuan).StartBackfillAsync(request, Key()).ResponseAsync);
+
+            Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+            Assert.NotEmpty(ErrorDetails.Fields(ex));
+        }, iter: 120, threads: 1);
+        Assert.Equal(120, count);
+        Assert.Equal(before, await fx.CountAsync(Sichuan, "SELECT count(*) FROM backfill_runs"));
     }
 }
