@@ -86,7 +86,8 @@ public sealed class OpsTests(OpsClusterFixture fx)
     [Fact]
     public async Task A_dead_lettered_envelope_is_reapplied_once_the_cause_is_fixed_and_only_once()
     {
-        var person = fx.Driver.PickPerson("15", EnrolmentState.Active);
+        // Suspended at the origin: the transfer may complete.
+        var person = fx.Driver.PickPerson("15", EnrolmentState.Suspended);
         var trigger = "refuse_ack_" + Guid.NewGuid().ToString("N")[..8];
         // The origin's database refuses the acknowledgement: the destination's TransferCompleted is dead-lettered at 15.
         await RefuseAsync("15", trigger, person.IdentityNumber, "NEW.state = 'Acknowledged'");
@@ -186,7 +187,7 @@ public sealed class OpsTests(OpsClusterFixture fx)
     [Fact]
     public async Task An_envelope_whose_budget_ran_out_is_listed_failed_and_a_bulk_resend_completes_the_transfer()
     {
-        var person = fx.Driver.PickPerson("15", EnrolmentState.Active);
+        var person = fx.Driver.PickPerson("15", EnrolmentState.Suspended);
         var certificate = await fx.Driver.IssueCertificateAsync("15", person, TransferDriver.Today);
         var from = DateTimeOffset.UtcNow.AddMinutes(-1);
         await fx.Cluster["15"].StopAsync();
@@ -256,7 +257,7 @@ public sealed class OpsTests(OpsClusterFixture fx)
         Assert.Equal(StatusCode.NotFound, missing.StatusCode);
 
         // A delivered envelope is not re-sent.
-        var (dest, _) = await fx.Driver.RunAsync("15", "51", fx.Driver.PickPerson("15", EnrolmentState.Active), TransferDriver.Today, Timeout);
+        var (dest, _) = await fx.Driver.RunAsync("15", "51", fx.Driver.PickPerson("15", EnrolmentState.Suspended), TransferDriver.Today, Timeout);
         var story = await ops.GetExchangeStoryAsync(new GetExchangeStoryRequest { TransferId = dest.TransferId });
         var delivered = story.Envelopes.First(e => e.Direction == "sent" && e.Status == MessageStatus.Acknowledged);
         var refused = await Assert.ThrowsAsync<RpcException>(() => ops.ResendOutboundAsync(new ResendOutboundRequest { MessageId = delivered.MessageId, Operator = "ops", Reason = "r" }, Key()).ResponseAsync);
