@@ -4,6 +4,7 @@ using Gateway.Node.Exchange;
 using Gateway.Node.Grpc;
 using Gateway.Node.Idempotency;
 using Gateway.Node.Infrastructure;
+using Gateway.Node.Ops;
 using Gateway.Node.Sync;
 using Gateway.Node.Sync.Filings;
 using Gateway.Node.Sync.Filings.Calls;
@@ -68,6 +69,7 @@ public static class NodeApplication
         app.MapGrpcService<FilingGrpcService>();
         app.MapGrpcService<RecordWatchGrpcService>();
         app.MapGrpcService<EnrolmentGrpcService>();
+        app.MapGrpcService<OpsGrpcService>();
         return app;
     }
 
@@ -94,6 +96,7 @@ public static class NodeApplication
         services.AddSingleton<InboundDispatcher>();
         AddBackfill(services);
         services.AddSingleton<ReceiptHandler>();
+        services.AddSingleton<InboundApply>(); // the inbox's and the operators' re-apply's one path
     }
 
     /// <summary>Backfill: the owner's page source and the requester's sink come from each kind of synced record.</summary>
@@ -121,6 +124,23 @@ public static class NodeApplication
         services.AddSingleton<IInboundHandler, FilingChangedHandler>();
         services.AddSingleton<IBackfillSource, FilingBackfillSource>();
         services.AddSingleton<IBackfillSink, FilingBackfillSink>();
+    }
+
+    /// <summary>The operators' service (issue 11): one handler per call; the re-apply shares the inbox's apply path.</summary>
+    private static void AddOps(IServiceCollection services)
+    {
+        services.AddSingleton<DeadLetterReapplier>();
+        services.AddSingleton<ListExchangesHandler>();
+        services.AddSingleton<ListDeadLettersHandler>();
+        services.AddSingleton<CountConditionsHandler>();
+        services.AddSingleton<GetExchangeStoryHandler>();
+        services.AddSingleton<ListAuditTrailHandler>();
+        services.AddSingleton<ResendOutboundHandler>();
+        services.AddSingleton<ResendFailedHandler>();
+        services.AddSingleton<ReapplyDeadLetterHandler>();
+        services.AddSingleton<ReapplyDeadLettersHandler>();
+        services.AddSingleton<MarkNeverRerunHandler>();
+        services.AddSingleton<RedeliverWorkItemHandler>();
     }
 
     /// <summary>Applies migrations, then starts serving. Use instead of RunAsync/StartAsync.</summary>
@@ -212,6 +232,7 @@ public static class NodeApplication
         AddTransferHandlers(services);
         AddFilingHandlers(services);
         services.AddEnrolmentSync();
+        AddOps(services);
         services.AddHostedService<InboxProcessor>();
         services.AddHostedService<OutboxRelay>();
         services.AddHostedService<ExpiredKeyPurger>();

@@ -263,7 +263,7 @@ public static class TransferStore
     private static void Text(NpgsqlParameterCollection p, string name, string? v) =>
         p.Add(new NpgsqlParameter(name, NpgsqlDbType.Text) { Value = (object?)v ?? DBNull.Value });
 
-    private static TransferRecord Read(NpgsqlDataReader r) => new()
+    internal static TransferRecord Read(NpgsqlDataReader r) => new()
     {
         Snapshot = new TransferSnapshot
         {

@@ -3,7 +3,6 @@ using Gateway.Contracts.Exchange.V1;
 using Gateway.Messaging;
 using Gateway.Node.Application;
 using Gateway.Node.Infrastructure;
-using Gateway.Node.Transfers.Inbound;
 using Gateway.Storage;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
@@ -28,8 +27,7 @@ public sealed class InboxProcessor(
     NodeDatabase db,
     InboxConsumer consumer,
     EnvelopeProducer producer,
-    InboundDispatcher dispatcher,
-    ReceiptHandler receipts,
+    InboundApply apply,
     EnvelopeFactory envelopes,
     NodeIdentity node,
     OutboxHandOff handOff,
@@ -178,15 +176,8 @@ public sealed class InboxProcessor(
                 if (isolate) await tx.SaveAsync("envelope", token);
                 try
                 {
-                    if (isReceipt)
-                        await receipts.HandleAsync(conn, tx, envelope, token);
-                    else if (fresh is null
-                                 ? await InboxStore.TryRecordAsync(conn, tx, envelope.MessageId, envelope.MessageType, envelope.SenderProvince, token)
-                                 : fresh.Remove(envelope.MessageId))
-                    {
-                        await dispatcher.DispatchAsync(conn, tx, envelope, token);
-                        workItems = true;
-                    }
+                    var outcome = await apply.ApplyAsync(conn, tx, envelope, isReceipt || fresh is null ? null : fresh.Remove(envelope.MessageId), token);
+                    if (outcome == InboundOutcome.Applied) workItems = true;
                     if (isolate) await tx.ReleaseAsync("envelope", token);
                     // A duplicate is acknowledged again: its first receipt may be lost.
                     if (!isReceipt) AnswerFor(answers, envelope.SenderProvince).MessageIds.Add(envelope.MessageId);

@@ -1,0 +1,83 @@
+using System.Globalization;
+using System.Text;
+using Gateway.Contracts.Ops.V1;
+using Gateway.Node.Application;
+using Gateway.Storage;
+using Google.Protobuf.WellKnownTypes;
+
+namespace Gateway.Node.Ops;
+
+/// <summary>Reason codes of refused operator actions (FAILED_PRECONDITION, ErrorInfo.reason).</summary>
+public static class OpsReasons
+{
+    public const string NotFailed = "ENVELOPE_NOT_FAILED";
+    public const string NeverRerun = "DEAD_LETTER_NEVER_RERUN";
+    public const string Unreadable = "DEAD_LETTER_UNREADABLE";
+    public const string AlreadyNeverRerun = "DEAD_LETTER_ALREADY_NEVER_RERUN";
+    public const string WorkItemNotPending = "WORK_ITEM_NOT_PENDING";
+}
+
+/// <summary>Bounds shared by the operators' calls: reason, operator, page sizes, page tokens, time ranges.</summary>
+public static class OpsInput
+{
+    public const int DefaultPageSize = 50;
+    public const int MaxPageSize = 500;
+    public const int MaxReasonLength = 500;
+    /// <summary>Items a bulk action touches per call; "more" says when to call again.</summary>
+    public const int MaxBulk = 1000;
+
+    public static void RequireActor(string @operator, string reason, List<(string, string)> violations)
+    {
+        if (string.IsNullOrWhiteSpace(@operator)) violations.Add(("operator", "Name the operator acting."));
+        if (string.IsNullOrWhiteSpace(reason)) violations.Add(("reason", "Say why (1 to 500 characters)."));
+        else if (reason.Length > MaxReasonLength) violations.Add(("reason", $"At most {MaxReasonLength} characters."));
+    }
+
+    public static void ThrowIfAny(List<(string, string)> violations)
+    {
+        if (violations.Count > 0) throw new InvalidRequestException(violations);
+    }
+
+    public static int PageSize(int requested, List<(string, string)> violations, string field = "page_size")
+    {
+        if (requested is < 0 or > MaxPageSize) violations.Add((field, $"Between 1 and {MaxPageSize} (0 means {DefaultPageSize})."));
+        return requested == 0 ? DefaultPageSize : Math.Clamp(requested, 1, MaxPageSize);
+    }
+
+    public static (DateTimeOffset? From, DateTimeOffset? To) Range(TimeRange? range, string field, bool required, List<(string, string)> violations)
+    {
+        var from = range?.From?.ToDateTimeOffset();
+        var to = range?.To?.ToDateTimeOffset();
+        if (required && (from is null || to is null)) violations.Add((field, "Give both from and to."));
+        if (from is not null && to is not null && from >= to) violations.Add((field, "from must be before to."));
+        return (from, to);
+    }
+
+    public static string? Province(string code, string field, List<(string, string)> violations)
+    {
+        if (string.IsNullOrEmpty(code)) return null;
+        if (!new Gateway.Domain.Values.ProvinceCode(code).IsKnown) violations.Add((field, "Not a known two-digit province code."));
+        return code;
+    }
+
+    /// <summary>Opaque token: the list's own tag, the last row's time and key.</summary>
+    public static string Token(string tag, OpsCursor? cursor) => cursor is null ? "" :
+        Convert.ToBase64String(Encoding.UTF8.GetBytes($"{tag}|{cursor.At.UtcTicks.ToString(CultureInfo.InvariantCulture)}|{cursor.Key}"));
+
+    public static OpsCursor? Cursor(string token, string tag, List<(string, string)> violations, string field = "page_token")
+    {
+        if (string.IsNullOrEmpty(token)) return null;
+        try
+        {
+            var parts = Encoding.UTF8.GetString(Convert.FromBase64String(token)).Split('|', 3);
+            if (parts.Length == 3 && parts[0] == tag && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+                && ticks is >= 0 and <= 3155378975999999999)
+                return new OpsCursor(new DateTimeOffset(ticks, TimeSpan.Zero), parts[2]);
+        }
+        catch (FormatException) { }
+        violations.Add((field, "Not a token this list returned (a token is valid only for the same condition)."));
+        return null;
+    }
+
+    public static Timestamp Time(DateTimeOffset at) => Timestamp.FromDateTimeOffset(at);
+}
