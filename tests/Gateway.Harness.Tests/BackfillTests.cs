@@ -7,7 +7,7 @@ namespace Gateway.Harness.Tests;
 
 /// <summary>
 /// Three nodes as processes: 15 内蒙古 and 11 北京 own filings and enrolment records, 51 四川 holds the filings for care
-/// in Sichuan and indexes persons with 51 identity numbers. Backfill asks for pages of 20 so a run has many pages.
+/// in Sichuan and indexes persons with 51 identity numbers. Backfill asks for pages of 5 in one slice, so a run has many pages.
 /// </summary>
 public sealed class BackfillClusterFixture : IAsyncLifetime
 {
@@ -28,7 +28,9 @@ public sealed class BackfillClusterFixture : IAsyncLifetime
                 ["Gateway:ResendMaxDelay"] = "00:00:02",
                 ["Gateway:ResendBudget"] = "60",
                 ["Gateway:OutboxPollInterval"] = "00:00:00.200",
-                ["Gateway:BackfillPageRecords"] = "20",
+                // One chain of small pages per owner and kind: a run of dozens of pages, long enough to kill in the middle.
+                ["Gateway:BackfillPageRecords"] = "5",
+                ["Gateway:BackfillSlices"] = "1",
             },
         });
 
@@ -79,9 +81,10 @@ public sealed class BackfillTests(BackfillClusterFixture fx)
 
         await WipeSichuanAsync();
         var sichuan = fx.Cluster[BackfillClusterFixture.Sichuan];
-        await sichuan.StartAsync();
-        // Kill it once two pages of 15's filings (about 15 pages in all) are in.
+        // The run starts while the node starts: watch its pages from the first moment, not from when it answers health.
+        var starting = sichuan.StartAsync();
         await WaitUntilAsync(async () => await FilingPagesFromInnerAsync() >= 2, "two pages of 15's filings applied before the kill", poll: 20);
+        await starting;
         Assert.True(await NotDoneAsync() > 0, "the run ended before the kill; give it more pages");
         await sichuan.KillAsync();
         await sichuan.StartAsync();
@@ -193,8 +196,18 @@ public sealed class BackfillTests(BackfillClusterFixture fx)
 
     private Task<long> NotDoneAsync() => fx.Db(BackfillClusterFixture.Sichuan).CountAsync("SELECT count(*) FROM backfill_progress WHERE NOT done");
 
-    private Task<long> FilingPagesFromInnerAsync() => fx.Db(BackfillClusterFixture.Sichuan).CountAsync(
-        "SELECT COALESCE(sum(pages), 0) FROM backfill_progress WHERE owner_province = '15' AND kind = 'filing'");
+    private async Task<long> FilingPagesFromInnerAsync()
+    {
+        try
+        {
+            return await fx.Db(BackfillClusterFixture.Sichuan).CountAsync(
+                "SELECT COALESCE(sum(pages), 0) FROM backfill_progress WHERE owner_province = '15' AND kind = 'filing'");
+        }
+        catch (Npgsql.PostgresException e) when (e.SqlState == "42P01")
+        {
+            return 0; // the restarted node has not applied its migrations yet
+        }
+    }
 
     /// <summary>The run's report, through the API: every owner and kind done, and every record received was applied once.</summary>
     private async Task AssertProgressAsync(HashSet<string> expected)
@@ -209,7 +222,7 @@ public sealed class BackfillTests(BackfillClusterFixture fx)
         // received but not applied again (same version), so applied may be a little lower.
         Assert.Equal(expected.Count, run.RecordsReceived);
         Assert.InRange(run.RecordsApplied, 1, run.RecordsReceived);
-        Assert.True(run.Progress.Single(p => p.OwnerProvince == "15" && p.Kind == "filing").Pages > 3, "pages of 20 records");
+        Assert.True(run.Progress.Single(p => p.OwnerProvince == "15" && p.Kind == "filing").Pages > 10, "pages of 5 records");
         var again = await client.GetBackfillAsync(new GetBackfillRequest { RunId = run.RunId });
         Assert.Equal(run.RecordsApplied, again.RecordsApplied);
     }
