@@ -32,6 +32,12 @@ public sealed record ClusterOptions
     /// </summary>
     public bool BackfillOnNewDatabase { get; init; }
 
+    /// <summary>
+    /// Clocks for in-process nodes, by province (e.g. a <see cref="ShiftableClock"/>), so a test can move a node's time past
+    /// a deadline while it runs. Nodes run as processes keep the system clock.
+    /// </summary>
+    public IReadOnlyDictionary<string, TimeProvider> Clocks { get; init; } = new Dictionary<string, TimeProvider>();
+
     /// <summary>Start each province's simulated province system with its node.</summary>
     public bool StartSimulators { get; init; } = true;
 }

@@ -68,7 +68,8 @@ public sealed class GatewayCluster : IAsyncDisposable
                 var port = FreePort.Find();
                 var args = NodeArguments(options, province, port, connectionString, broker.BootstrapServers, redis?.Endpoint);
                 var registry = SyntheticRegistry.Create(province, options.PeoplePerProvince, options.Seed + int.Parse(province));
-                var node = new ProvinceNode(province, port, connectionString, args, options.NodesAsProcesses, registry);
+                var node = new ProvinceNode(province, port, connectionString, args, options.NodesAsProcesses, registry,
+                    options.Clocks.GetValueOrDefault(province));
                 cluster.Nodes[province] = node;
                 cluster._owned.Add(node);
                 await node.StartAsync(ct);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Diagnostics;
 using Gateway.Node;
 using Gateway.ProvinceSimulator;
@@ -14,8 +15,12 @@ public sealed class ProvinceNode : IAsyncDisposable
     private WebApplication? _app;
     private Process? _process;
 
-    internal ProvinceNode(string province, int port, string connectionString, string[] args, bool asProcess, SyntheticRegistry registry)
+    private readonly TimeProvider? _time;
+
+    internal ProvinceNode(string province, int port, string connectionString, string[] args, bool asProcess, SyntheticRegistry registry,
+        TimeProvider? time = null)
     {
+        _time = time;
         Province = province;
         Port = port;
         ConnectionString = connectionString;
@@ -54,7 +59,10 @@ public sealed class ProvinceNode : IAsyncDisposable
         }
         else
         {
-            var app = NodeApplication.Build(_args);
+            // A test's clock replaces the system one, so it can move the node's "now" (deadlines, overdue) while it runs.
+            var app = _time is { } time
+                ? NodeApplication.Build(_args, b => b.Services.AddSingleton(time))
+                : NodeApplication.Build(_args);
             await app.StartNodeAsync(ct);
             _app = app;
         }

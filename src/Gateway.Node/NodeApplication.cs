@@ -17,6 +17,7 @@ using Gateway.Node.Sync.Backfill;
 using Gateway.Storage;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Node;
@@ -196,7 +197,7 @@ public static class NodeApplication
         services.AddOptions<NodeOptions>().Bind(config.GetSection(NodeOptions.Section))
             .Validate(o => o.Province is { Length: 2 } p && p.All(char.IsAsciiDigit), "Gateway:Province must be a two-digit province code")
             .ValidateOnStart();
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System); // a host (or a test) may bring its own clock
         services.AddSingleton(sp => new NodeIdentity(sp.GetRequiredService<IOptions<NodeOptions>>().Value.Province));
         services.AddSingleton<BusinessClock>();
         services.AddSingleton<ReferenceData>();
