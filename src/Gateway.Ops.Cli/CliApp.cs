@@ -1,0 +1,96 @@
+using System.CommandLine;
+using Gateway.Contracts.Ops.V1;
+using Google.Rpc;
+using Grpc.Core;
+using Spectre.Console;
+
+namespace Gateway.Ops.Cli;
+
+/// <summary>The `gateway-ops` command line: parses, runs one command against one node's OpsService, maps the outcome to an exit code.</summary>
+public static class CliApp
+{
+    public static Task<int> RunAsync(string[] args, TextWriter output, CancellationToken ct = default) =>
+        RunAsync(args, output, output, Environment.GetEnvironmentVariable, ct);
+
+    /// <param name="env">Environment lookup ($GATEWAY_OPS_NODE, $USER, $HOME), injectable for tests.</param>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Func<string, string?> env, CancellationToken ct = default)
+    {
+        var globals = new GlobalOptions();
+        var root = BuildRoot(globals, output, error, env);
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var e in parsed.Errors) await error.WriteLineAsync(e.Message);
+            await error.WriteLineAsync("Run 'gateway-ops --help' for usage.");
+            return ExitCodes.Usage;
+        }
+        try
+        {
+            return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, ct);
+        }
+        catch (UsageException usage)
+        {
+            await error.WriteLineAsync(usage.Message);
+            return ExitCodes.Usage;
+        }
+        catch (RpcException rpc)
+        {
+            return await ReportAsync(rpc, error);
+        }
+        catch (HttpRequestException http)
+        {
+            await error.WriteLineAsync($"unreachable: {http.Message}");
+            return ExitCodes.Unreachable;
+        }
+    }
+
+    internal static RootCommand BuildRoot(GlobalOptions globals, TextWriter output, TextWriter error, Func<string, string?> env)
+    {
+        var root = new RootCommand($"""
+            Operators' command line for one gateway node's ops service (gateway.ops.v1.OpsService):
+            what is stuck, failed, dead-lettered or overdue, one exchange's story, the audit trail, and the replay actions.
+            The node: --node http://host:port, else ${NodeTarget.EnvironmentVariable}, else {"{\"node\": \"...\"}"} in ~/.config/gateway-ops.json (or --config).
+
+            {ExitCodes.Help}
+            """);
+        globals.AddTo(root);
+        var factory = new SessionFactory(globals, output, error, env);
+        foreach (var command in QueryCommands.Build(factory)) root.Subcommands.Add(command);
+        foreach (var command in ActionCommands.Build(factory)) root.Subcommands.Add(command);
+        return root;
+    }
+
+    private static async Task<int> ReportAsync(RpcException rpc, TextWriter error)
+    {
+        var code = rpc.StatusCode switch
+        {
+            StatusCode.FailedPrecondition or StatusCode.InvalidArgument or StatusCode.NotFound => ExitCodes.Refused,
+            StatusCode.Unavailable or StatusCode.DeadlineExceeded => ExitCodes.Unreachable,
+            _ => ExitCodes.Other,
+        };
+        var label = code switch { ExitCodes.Refused => "refused", ExitCodes.Unreachable => "unreachable", _ => "failed" };
+        await error.WriteLineAsync($"{label}: {ToUpperSnake(rpc.StatusCode)}: {rpc.Status.Detail}");
+        var status = rpc.GetRpcStatus();
+        if (status?.GetDetail<ErrorInfo>() is { } info)
+        {
+            await error.WriteLineAsync($"reason: {info.Reason}");
+            foreach (var (k, v) in info.Metadata.OrderBy(m => m.Key, StringComparer.Ordinal)) await error.WriteLineAsync($"  {k}: {v}");
+        }
+        if (status?.GetDetail<BadRequest>() is { } bad)
+            foreach (var v in bad.FieldViolations) await error.WriteLineAsync($"field {v.Field}: {v.Description}");
+        return code;
+    }
+
+    private static string ToUpperSnake(StatusCode code) => code switch
+    {
+        StatusCode.FailedPrecondition => "FAILED_PRECONDITION",
+        StatusCode.InvalidArgument => "INVALID_ARGUMENT",
+        StatusCode.NotFound => "NOT_FOUND",
+        StatusCode.DeadlineExceeded => "DEADLINE_EXCEEDED",
+        StatusCode.ResourceExhausted => "RESOURCE_EXHAUSTED",
+        StatusCode.AlreadyExists => "ALREADY_EXISTS",
+        StatusCode.PermissionDenied => "PERMISSION_DENIED",
+        StatusCode.Unauthenticated => "UNAUTHENTICATED",
+        _ => code.ToString().ToUpperInvariant(),
+    };
+}

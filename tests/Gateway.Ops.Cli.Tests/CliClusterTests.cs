@@ -1,0 +1,257 @@
+using System.Text.RegularExpressions;
+using Gateway.Contracts.Ops.V1;
+using Gateway.Harness;
+using Gateway.ProvinceSimulator;
+using Google.Protobuf;
+using Npgsql;
+using Proto = Gateway.Contracts.Transfer.V1;
+
+namespace Gateway.Ops.Cli.Tests;
+
+/// <summary>Two nodes (15 origin, 51 destination) with a small re-send budget, as the ops service tests use.</summary>
+public sealed class CliClusterFixture : IAsyncLifetime
+{
+    public GatewayCluster Cluster { get; private set; } = null!;
+    public TransferDriver Driver { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Cluster = await GatewayCluster.StartAsync(new ClusterOptions
+        {
+            Provinces = ["15", "51"], PeoplePerProvince = 40,
+            NodeSettings = new Dictionary<string, string>
+            {
+                ["Gateway:ResendBudget"] = "3", ["Gateway:ResendFirstDelay"] = "00:00:02", ["Gateway:ResendMaxDelay"] = "00:00:02",
+            },
+        });
+        Driver = new TransferDriver(Cluster);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Cluster is not null) await Cluster.DisposeAsync();
+    }
+
+    public OpsService.OpsServiceClient Ops(string province) => new(Cluster[province].Channel);
+
+    public async Task SqlAsync(string province, string sql)
+    {
+        await using var conn = new NpgsqlConnection(Cluster[province].ConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Runs the CLI in-process against node <paramref name="province"/>, as operator cli-test.</summary>
+    public async Task<(int Code, string Out, string Err)> CliAsync(string province, params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = await CliApp.RunAsync([.. args, "--node", Cluster[province].Address.ToString()], output, error,
+            name => name == "USER" ? "cli-test" : null);
+        return (code, output.ToString(), error.ToString());
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class CliCollection : ICollectionFixture<CliClusterFixture>
+{
+    public const string Name = "cli cluster";
+}
+
+[Collection(CliCollection.Name)]
+public sealed class CliClusterTests(CliClusterFixture fx)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>Until dropped, node <paramref name="province"/>'s database refuses (as bad data) a transfer row change for the person.</summary>
+    private Task RefuseAsync(string province, string name, string certno, string condition) => fx.SqlAsync(province, $"""
+        CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.certno = '{certno}' AND ({condition}) THEN RAISE EXCEPTION 'test refuses this change' USING ERRCODE = '22023'; END IF;
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER {name} BEFORE INSERT OR UPDATE ON transfers FOR EACH ROW EXECUTE FUNCTION {name}();
+        """);
+
+    private Task AllowAsync(string province, string name) =>
+        fx.SqlAsync(province, $"DROP TRIGGER {name} ON transfers; DROP FUNCTION {name}();");
+
+    private static async Task<T> PollAsync<T>(Func<Task<T?>> probe, string what) where T : class
+    {
+        var until = DateTime.UtcNow + Timeout;
+        while (true)
+        {
+            if (await probe() is { } found) return found;
+            if (DateTime.UtcNow > until) throw new TimeoutException($"Waited {Timeout.TotalSeconds:0} s for {what}.");
+            await Task.Delay(200);
+        }
+    }
+
+    private static T Parse<T>(string json) where T : IMessage<T>, new() => JsonParser.Default.Parse<T>(json);
+
+    private static string Iso(DateTimeOffset at) => at.ToString("O");
+
+    /// <summary>The CLI's JSON, parsed, equals the service's own answer to the same request made right after (retried while other work moves the numbers).</summary>
+    private static async Task<T> SameAsServiceAsync<T>(Func<Task<(int Code, string Out, string Err)>> cli, Func<Task<T>> direct, string what)
+        where T : class, IMessage<T>, new()
+    {
+        return await PollAsync<T>(async () =>
+        {
+            var (code, output, error) = await cli();
+            Assert.True(code == ExitCodes.Ok, error);
+            var parsed = Parse<T>(output);
+            return parsed.Equals(await direct()) ? parsed : null;
+        }, what);
+    }
+
+    [Fact]
+    public async Task Counts_and_the_overdue_list_as_json_are_what_the_service_returns()
+    {
+        var person = fx.Driver.PickPerson("15", EnrolmentState.Active);
+        var trigger = "refuse_letter_" + Guid.NewGuid().ToString("N")[..8];
+        // The origin never takes the letter, so the destination's copy stays open; accepted 90 days ago, it is overdue.
+        await RefuseAsync("15", trigger, person.IdentityNumber, "true");
+        try
+        {
+            var acceptedOn = TransferDriver.Today.AddDays(-90);
+            var accepted = await fx.Driver.SubmitAsync("51", await fx.Driver.IssueCertificateAsync("15", person, acceptedOn), acceptedOn);
+            var request = new ListExchangesRequest { Condition = Condition.Overdue, CounterpartProvince = "15", PageSize = 500 };
+            var list = await SameAsServiceAsync(() => fx.CliAsync("51", "list", "overdue", "--counterpart", "15", "--page-size", "500", "--json"),
+                async () => await fx.Ops("51").ListExchangesAsync(request), "the overdue list");
+            var entry = list.Entries.Single(e => e.TransferId == accepted.TransferId);
+            Assert.NotEmpty(entry.Overdue);
+            Assert.All(entry.Overdue, o => Assert.True(DateOnly.Parse(o.DueOn) < TransferDriver.Today));
+
+            var counts = await SameAsServiceAsync(() => fx.CliAsync("51", "counts", "--json"),
+                async () => await fx.Ops("51").CountConditionsAsync(new CountConditionsRequest()), "the counts");
+            Assert.True(counts.Counts.Single(c => c.Condition == Condition.Overdue).ByCounterpart["15"] >= 1);
+
+            // The table: one row per condition, the overdue one naming the transfer's step and due date.
+            var (code, table, _) = await fx.CliAsync("51", "counts");
+            Assert.Equal(ExitCodes.Ok, code);
+            foreach (var c in counts.Counts) Assert.Contains(c.Condition.ToString(), table);
+            (code, table, _) = await fx.CliAsync("51", "list", "overdue", "--counterpart", "15", "--page-size", "500");
+            Assert.Equal(ExitCodes.Ok, code);
+            Assert.Contains(accepted.TransferId, table);
+            Assert.Contains($"{entry.Overdue[0].Step} due {entry.Overdue[0].DueOn}", table);
+        }
+        finally
+        {
+            await AllowAsync("15", trigger);
+        }
+    }
+
+    [Fact]
+    public async Task A_dead_letter_reapplied_through_the_cli_completes_the_transfer_once_and_the_audit_lists_both()
+    {
+        var person = fx.Driver.PickPerson("15", EnrolmentState.Suspended);
+        var trigger = "refuse_ack_" + Guid.NewGuid().ToString("N")[..8];
+        // The origin's database refuses the acknowledgement: the destination's TransferCompleted is dead-lettered at 15.
+        await RefuseAsync("15", trigger, person.IdentityNumber, "NEW.state = 'Acknowledged'");
+        var accepted = await fx.Driver.SubmitAsync("51", await fx.Driver.IssueCertificateAsync("15", person, TransferDriver.Today), TransferDriver.Today);
+        await fx.Driver.WaitForStateAsync("51", accepted.TransferId, Timeout, Proto.TransferState.Completed);
+        var dead = await PollAsync(async () =>
+        {
+            var (code, output, error) = await fx.CliAsync("15", "dead-letters", "--message-type", "TransferCompleted", "--page-size", "500", "--json");
+            Assert.True(code == ExitCodes.Ok, error);
+            return Parse<ListDeadLettersResponse>(output).DeadLetters.FirstOrDefault(d => d.TransferId == accepted.TransferId);
+        }, "the dead-lettered TransferCompleted");
+        await AllowAsync("15", trigger);
+
+        var first = await fx.CliAsync("15", "reapply", dead.Id.ToString(), "--reason", "books fixed", "--operator", "ops-a", "--json");
+        Assert.True(first.Code == ExitCodes.Ok, first.Err);
+        var applied = Parse<ActionResult>(first.Out);
+        Assert.Equal("APPLIED", applied.Result);
+        var done = await fx.Driver.Client("15").GetTransferAsync(new Proto.GetTransferRequest { TransferId = accepted.TransferId });
+        Assert.Equal(Proto.TransferState.Acknowledged, done.State);
+
+        // Again, as a table, with $USER as the operator: no second effect.
+        var second = await fx.CliAsync("15", "reapply", dead.Id.ToString(), "--reason", "again");
+        Assert.True(second.Code == ExitCodes.Ok, second.Err);
+        Assert.Contains("ALREADY_APPLIED", second.Out);
+        var after = await fx.Driver.Client("15").GetTransferAsync(new Proto.GetTransferRequest { TransferId = accepted.TransferId });
+        Assert.Equal(done.Timeline.Count, after.Timeline.Count);
+
+        var audit = await fx.CliAsync("15", "audit", "--page-size", "500", "--json");
+        Assert.Equal(ExitCodes.Ok, audit.Code);
+        var trail = Parse<ListAuditTrailResponse>(audit.Out).Entries.Where(e => e.Action == "dead_letter.reapply" && e.Subject == dead.Id.ToString()).ToList();
+        Assert.Equal(["ALREADY_APPLIED", "APPLIED"], trail.Select(e => e.Result)); // newest first
+        Assert.Equal(["cli-test", "ops-a"], trail.Select(e => e.Operator));
+        Assert.Equal(applied.AuditId, trail[1].Id);
+
+        // The story shows the re-applied envelope; a delivered envelope is refused for re-send, with the reason code.
+        var storyRun = await fx.CliAsync("15", "story", accepted.TransferId, "--json");
+        Assert.Equal(ExitCodes.Ok, storyRun.Code);
+        var story = Parse<ExchangeStory>(storyRun.Out);
+        Assert.Equal(2, story.OperatorActions.Count);
+        var delivered = story.Envelopes.First(e => e.Direction == "sent" && e.Status == MessageStatus.Acknowledged);
+        var refused = await fx.CliAsync("15", "resend", delivered.MessageId, "--reason", "r");
+        Assert.Equal(ExitCodes.Refused, refused.Code);
+        Assert.Contains("FAILED_PRECONDITION", refused.Err);
+        Assert.Contains("reason: ENVELOPE_NOT_FAILED", refused.Err);
+    }
+
+    [Fact]
+    public async Task Refusals_unknown_ids_and_an_unreachable_node_have_their_exit_codes()
+    {
+        var missingReason = await fx.CliAsync("15", "reapply", "1");
+        Assert.Equal(ExitCodes.Usage, missingReason.Code);
+        Assert.Contains("--reason", missingReason.Err);
+
+        var unknown = await fx.CliAsync("15", "reapply", "987654321", "--reason", "r");
+        Assert.Equal(ExitCodes.Refused, unknown.Code);
+        Assert.Contains("NOT_FOUND", unknown.Err);
+        unknown = await fx.CliAsync("15", "story", "no-such-transfer");
+        Assert.Equal(ExitCodes.Refused, unknown.Code);
+
+        var bad = await fx.CliAsync("15", "list", "held", "--page-size", "501");
+        Assert.Equal(ExitCodes.Refused, bad.Code);
+        Assert.Contains("INVALID_ARGUMENT", bad.Err);
+        Assert.Contains("field page_size", bad.Err);
+
+        var output = new StringWriter();
+        Assert.Equal(ExitCodes.Unreachable, await CliApp.RunAsync(["counts", "--node", "http://127.0.0.1:1"], output, output, _ => null));
+        Assert.Equal(ExitCodes.Unreachable, await CliApp.RunAsync(["reapply", "1", "--reason", "r", "--node", "http://127.0.0.1:1"], output, output, _ => null));
+    }
+
+    [Fact]
+    public async Task A_bulk_resend_through_the_cli_shows_progress_and_a_summary_and_the_transfer_completes()
+    {
+        var person = fx.Driver.PickPerson("15", EnrolmentState.Suspended);
+        var certificate = await fx.Driver.IssueCertificateAsync("15", person, TransferDriver.Today);
+        var from = DateTimeOffset.UtcNow.AddMinutes(-1);
+        await fx.Cluster["15"].StopAsync();
+        Proto.Transfer accepted;
+        try
+        {
+            accepted = await fx.Driver.SubmitAsync("51", certificate, TransferDriver.Today);
+            await PollAsync(async () =>
+            {
+                var (code, output, _) = await fx.CliAsync("51", "list", "failed", "--counterpart", "15", "--page-size", "500", "--json");
+                Assert.Equal(ExitCodes.Ok, code);
+                return Parse<ListExchangesResponse>(output).Entries.FirstOrDefault(e => e.TransferId == accepted.TransferId);
+            }, "the letter to fail");
+            // Re-queued while 15 is still down (once back, 15 would read the first copy from the broker itself).
+            var run = await fx.CliAsync("51", "resend-failed", "--counterpart", "15", "--from", Iso(from), "--to", Iso(DateTimeOffset.UtcNow.AddMinutes(1)),
+                "--reason", "node 15 is back");
+            Assert.True(run.Code == ExitCodes.Ok, run.Err);
+            var summary = Regex.Match(run.Out, @"resend-failed: (\d+) succeeded, 0 already done, 0 failed of (\d+) matched in 1 calls\.");
+            Assert.True(summary.Success, run.Out);
+            Assert.Equal(summary.Groups[2].Value, summary.Groups[1].Value);
+            Assert.True(int.Parse(summary.Groups[1].Value) >= 1, run.Out);
+            Assert.Contains("resend-failed", run.Out);
+        }
+        finally
+        {
+            await fx.Cluster["15"].StartAsync();
+        }
+        await fx.Driver.WaitForStateAsync("51", accepted.TransferId, Timeout, Proto.TransferState.Completed);
+
+        // Nothing is left failed in the range: the same bulk matches nothing.
+        var again = await fx.CliAsync("51", "resend-failed", "--counterpart", "15", "--from", Iso(from), "--to", Iso(DateTimeOffset.UtcNow.AddMinutes(1)),
+            "--reason", "node 15 is back", "--json");
+        Assert.Equal(ExitCodes.Ok, again.Code);
+        Assert.Equal(0, Parse<BulkActionResult>(again.Out).Matched);
+    }
+}
