@@ -72,7 +72,7 @@ public sealed class RecordChangeLogTests(PostgresFixture fixture) : DatabaseTest
         var all = await Db.WithConnectionAsync((c, ct) => RecordChangeLog.ReadAfterAsync(c, 0, 100, ct: ct));
         Assert.Equal(Enumerable.Range(0, 51).Select(i => $"F{i}"), all.Select(a => a.RecordId));
         Assert.Equal(all.Select(a => a.Seq).Order(), all.Select(a => a.Seq));
-        Assert.Equal([(byte)50], all[^1].Payload);
+        Assert.Equal([(byte)50], all[^1].Payload!);
     }
 
     [Fact]
