@@ -117,13 +117,11 @@ internal static class ActionCommands
             };
             return await Bulk.RunAsync(s, "reapply-range", actor.KeyOf(p), advances: true, async (key, previous) =>
             {
-                // Re-applied dead letters stay listed, and the call takes no cursor: the next call starts at the
-                // first dead letter the previous one did not reach (ties on the time repeat as ALREADY_APPLIED).
+                // Go on after the dead letters the previous call reached: they stay listed once re-applied.
                 if (previous?.More == true)
                 {
-                    var next = await NextFirstSeenAsync(s, ops, request, ct);
-                    if (next is null || next.Equals(request.FirstSeen!.From)) return null;
-                    request.FirstSeen.From = next;
+                    if (previous.NextPageToken.Length == 0) return null;
+                    request.PageToken = previous.NextPageToken;
                 }
                 return await ops.ReapplyDeadLettersAsync(request, s.Call(key).WithCancellationToken(ct)).ResponseAsync;
             }, ct);
@@ -131,20 +129,6 @@ internal static class ActionCommands
         return command;
     }
 
-    /// <summary>First-seen time of the dead letter after the first 1,000 in the request's range (what one bulk call covers).</summary>
-    private static async Task<Timestamp?> NextFirstSeenAsync(Session s, OpsService.OpsServiceClient ops, ReapplyDeadLettersRequest r, CancellationToken ct)
-    {
-        var list = new ListDeadLettersRequest { FirstSeen = r.FirstSeen.Clone(), ReasonPrefix = r.ReasonPrefix, PageSize = 500 };
-        var seen = 0;
-        while (true)
-        {
-            var page = await ops.ListDeadLettersAsync(list, s.Call().WithCancellationToken(ct));
-            foreach (var d in page.DeadLetters)
-                if (seen++ == Bulk.PerCall) return d.FirstSeenAt;
-            if (page.NextPageToken.Length == 0) return null;
-            list.PageToken = page.NextPageToken;
-        }
-    }
 }
 
 /// <summary>Loops a bulk action while the node says there is more, with a progress bar and a summary.</summary>

@@ -57,4 +57,50 @@ public sealed class OpsBadInputPropertyTests(OpsClusterFixture fx)
             """, conn);
         return (string)(await cmd.ExecuteScalarAsync())!;
     }
+
+    [Fact]
+    public async Task A_bulk_reapply_over_more_than_one_call_goes_on_from_its_token_instead_of_the_start()
+    {
+        // 1,001 unreadable dead letters in 2001, far from every other test's rows: each re-apply of one fails, changing nothing.
+        await fx.SqlAsync("15", """
+            INSERT INTO dead_letters (message_id, topic, partition, "offset", message_key, payload, reason, first_seen_at, last_seen_at)
+            SELECT NULL, 'ops-bulk-test', 0, n, NULL, '\x00'::bytea, 'unreadable test record', timestamptz '2001-01-01' + n * interval '1 second',
+                   timestamptz '2001-01-01' + n * interval '1 second'
+            FROM generate_series(1, 1001) AS n
+            """);
+        var range = new TimeRange
+        {
+            From = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc)),
+            To = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(new DateTime(2001, 1, 2, 0, 0, 0, DateTimeKind.Utc)),
+        };
+        var request = new ReapplyDeadLettersRequest { FirstSeen = range, Operator = "ops-1", Reason = "bulk test" };
+
+        var first = await fx.Ops("15").ReapplyDeadLettersAsync(request, TransferDriver.Key());
+        Assert.Equal((1000, true), (first.Matched, first.More));
+        Assert.NotEmpty(first.NextPageToken);
+
+        request.PageToken = first.NextPageToken;
+        var second = await fx.Ops("15").ReapplyDeadLettersAsync(request, TransferDriver.Key());
+        Assert.Equal((1, false, ""), (second.Matched, second.More, second.NextPageToken));
+
+        // A token from another list, or one whose row id is not a number, is refused by field.
+        var forged = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("reapply|0|not-a-row"));
+        foreach (var token in new[] { forged, Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("dead_letters|0|12")) })
+        {
+            request.PageToken = token;
+            var ex = await Assert.ThrowsAsync<RpcException>(() => fx.Ops("15").ReapplyDeadLettersAsync(request, TransferDriver.Key()).ResponseAsync);
+            Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+            Assert.Contains("page_token", ErrorDetails.Fields(ex));
+        }
+        var list = await Assert.ThrowsAsync<RpcException>(() => fx.Ops("15").ListDeadLettersAsync(new ListDeadLettersRequest
+        {
+            PageToken = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("dead_letters|0|abc")),
+        }).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, list.StatusCode);
+        var failed = await Assert.ThrowsAsync<RpcException>(() => fx.Ops("15").ListExchangesAsync(new ListExchangesRequest
+        {
+            Condition = Condition.Failed, PageToken = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("Failed|0|abc")),
+        }).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, failed.StatusCode);
+    }
 }

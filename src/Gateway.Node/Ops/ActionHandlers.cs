@@ -81,20 +81,29 @@ public sealed class ReapplyDeadLetterHandler(DeadLetterReapplier reapplier)
 /// <summary>Re-applies the dead letters first seen in a range that match the filter; those that may not be re-run are counted as failed.</summary>
 public sealed class ReapplyDeadLettersHandler(DeadLetterReapplier reapplier, BusinessClock clock)
 {
-    public static (DateTimeOffset From, DateTimeOffset To) Validate(ReapplyDeadLettersRequest r)
+    private const string TokenTag = "reapply";
+
+    public static (DateTimeOffset From, DateTimeOffset To, OpsCursor? After) Validate(ReapplyDeadLettersRequest r)
     {
         var v = new List<(string, string)>();
         var (from, to) = OpsInput.Range(r.FirstSeen, "first_seen", true, v);
+        var after = OpsInput.Cursor(r.PageToken, TokenTag, v, numericKey: true);
         OpsInput.RequireActor(r.Operator, r.Reason, v);
         OpsInput.ThrowIfAny(v);
-        return (from!.Value, to!.Value);
+        return (from!.Value, to!.Value, after);
     }
 
     public async Task<BulkActionResult> HandleAsync(NpgsqlConnection conn, NpgsqlTransaction tx, ReapplyDeadLettersRequest r, CancellationToken ct)
     {
-        var (from, to) = Validate(r);
-        var rows = await OpsQueries.DeadLettersAsync(conn, tx, from, to, r.ReasonPrefix.Length == 0 ? null : r.ReasonPrefix, null, OpsInput.MaxBulk + 1, ct);
+        var (from, to, after) = Validate(r);
+        var rows = await OpsQueries.DeadLettersAsync(conn, tx, from, to, r.ReasonPrefix.Length == 0 ? null : r.ReasonPrefix, after, OpsInput.MaxBulk + 1, ct);
         var result = new BulkActionResult { More = rows.Count > OpsInput.MaxBulk };
+        // The next call goes on after the last dead letter this one reached (re-applied ones stay listed).
+        if (result.More)
+        {
+            var last = rows[OpsInput.MaxBulk - 1];
+            result.NextPageToken = OpsInput.Token(TokenTag, new OpsCursor(last.FirstSeenAt, last.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
         foreach (var row in rows.Take(OpsInput.MaxBulk))
         {
             var refusal = DeadLetterReapplier.Refusal(row, reapplier.Self, out var envelope);

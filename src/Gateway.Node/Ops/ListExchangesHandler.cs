@@ -28,7 +28,8 @@ public sealed class ListExchangesHandler(NodeDatabase db, TransferViews views, B
         if (request.Step.Length > 0 && request.Condition != Condition.Overdue) violations.Add(("step", "Only for OVERDUE."));
         if (request.WaitingSeconds < 0) violations.Add(("waiting_seconds", "Not negative (0 means 3600)."));
         var tag = request.Condition.ToString();
-        var after = OpsInput.Cursor(request.PageToken, tag, violations);
+        var after = OpsInput.Cursor(request.PageToken, tag, violations,
+            numericKey: request.Condition is Condition.Failed or Condition.WaitingOnCounterpart);
         OpsInput.ThrowIfAny(violations);
 
         return db.WithConnectionAsync(async (conn, token) =>

@@ -64,14 +64,16 @@ public static class OpsInput
     public static string Token(string tag, OpsCursor? cursor) => cursor is null ? "" :
         Convert.ToBase64String(Encoding.UTF8.GetBytes($"{tag}|{cursor.At.UtcTicks.ToString(CultureInfo.InvariantCulture)}|{cursor.Key}"));
 
-    public static OpsCursor? Cursor(string token, string tag, List<(string, string)> violations, string field = "page_token")
+    /// <param name="numericKey">The list's key is a row id: a token whose key is not a number is refused here, not by the database.</param>
+    public static OpsCursor? Cursor(string token, string tag, List<(string, string)> violations, string field = "page_token", bool numericKey = false)
     {
         if (string.IsNullOrEmpty(token)) return null;
         try
         {
             var parts = Encoding.UTF8.GetString(Convert.FromBase64String(token)).Split('|', 3);
             if (parts.Length == 3 && parts[0] == tag && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
-                && ticks is >= 0 and <= 3155378975999999999)
+                && ticks is >= 0 and <= 3155378975999999999
+                && (!numericKey || long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out _)))
                 return new OpsCursor(new DateTimeOffset(ticks, TimeSpan.Zero), parts[2]);
         }
         catch (FormatException) { }

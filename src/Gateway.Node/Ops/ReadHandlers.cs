@@ -20,7 +20,7 @@ public sealed class ListDeadLettersHandler(NodeDatabase db)
         var v = new List<(string, string)>();
         var size = OpsInput.PageSize(request.PageSize, v);
         var (from, to) = OpsInput.Range(request.FirstSeen, "first_seen", false, v);
-        var after = OpsInput.Cursor(request.PageToken, Tag, v);
+        var after = OpsInput.Cursor(request.PageToken, Tag, v, numericKey: true);
         OpsInput.ThrowIfAny(v);
         return db.WithConnectionAsync(async (conn, token) =>
         {
