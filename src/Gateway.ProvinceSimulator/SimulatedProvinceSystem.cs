@@ -395,7 +395,8 @@ public sealed class SimulatedProvinceSystem : IAsyncDisposable
         var session = _session ?? throw new StreamClosedException();
         var result = await session.AnswerAsync(new KeyedAnswer { IdempotencyKey = key, Answer = answer }, _options.CallTimeout, ct);
         if (result.OutcomeCase == AnswerResult.OutcomeOneofCase.Response) return result.Response;
-        var error = result.Error ?? new Google.Rpc.Status { Code = (int)StatusCode.Unknown, Message = "The node sent a result without an outcome." };
+        // A result with no outcome is the node's slip, not a refusal: ask again with the same key, which replays the outcome.
+        var error = result.Error ?? new Google.Rpc.Status { Code = (int)StatusCode.Unavailable, Message = "The node sent a result without an outcome; asking again with the same key." };
         throw new RpcException(new Status((StatusCode)error.Code, error.Message));
     }
 

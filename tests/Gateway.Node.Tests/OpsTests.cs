@@ -37,13 +37,7 @@ public sealed class OpsClusterFixture : IAsyncLifetime
 
     public OpsService.OpsServiceClient Ops(string province) => new(Cluster[province].Channel);
 
-    public async Task SqlAsync(string province, string sql)
-    {
-        await using var conn = new NpgsqlConnection(Cluster[province].ConnectionString);
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, conn);
-        await cmd.ExecuteNonQueryAsync();
-    }
+    public Task SqlAsync(string province, string sql) => NodeFaults.ExecuteAsync(Cluster[province], sql);
 }
 
 [CollectionDefinition(Name)]
@@ -57,29 +51,12 @@ public sealed class OpsTests(OpsClusterFixture fx)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
-    /// <summary>Until the test drops it, node <paramref name="province"/>'s database refuses (as bad data, class 22) a transfer row change for the person.</summary>
-    private Task RefuseAsync(string province, string name, string certno, string condition) => fx.SqlAsync(province, $"""
-        CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          IF NEW.certno = '{certno}' AND ({condition}) THEN RAISE EXCEPTION 'test refuses this change' USING ERRCODE = '22023'; END IF;
-          RETURN NEW;
-        END $$;
-        CREATE TRIGGER {name} BEFORE INSERT OR UPDATE ON transfers FOR EACH ROW EXECUTE FUNCTION {name}();
-        """);
+    private Task RefuseAsync(string province, string name, string certno, string condition) =>
+        NodeFaults.RefuseTransferChangesAsync(fx.Cluster[province], name, certno, condition);
 
-    private Task AllowAsync(string province, string name) =>
-        fx.SqlAsync(province, $"DROP TRIGGER {name} ON transfers; DROP FUNCTION {name}();");
+    private Task AllowAsync(string province, string name) => NodeFaults.AllowTransferChangesAsync(fx.Cluster[province], name);
 
-    private static async Task<T> PollAsync<T>(Func<Task<T?>> probe, string what) where T : class
-    {
-        var until = DateTime.UtcNow + Timeout;
-        while (true)
-        {
-            if (await probe() is { } found) return found;
-            if (DateTime.UtcNow > until) throw new TimeoutException($"Waited {Timeout.TotalSeconds:0} s for {what}.");
-            await Task.Delay(200);
-        }
-    }
+    private static Task<T> PollAsync<T>(Func<Task<T?>> probe, string what) where T : class => NodeFaults.PollAsync(probe, what, Timeout);
 
     private static Metadata Key() => TransferDriver.Key();
 

@@ -117,7 +117,7 @@ public sealed class BatchedCalls(NodeDatabase db, IdempotentCalls calls, ILogger
     private BatchResult<TResponse> Failed<TResponse>(Exception ex) where TResponse : class
     {
         var status = GatewayErrors.ToStatus(ex);
-        if (status.Code == (int)Google.Rpc.Code.Internal)
+        if (GatewayErrors.IsNodeFault(status))
             logger.LogError(ex, "A batch entry failed");
         return new BatchResult<TResponse>(null, status);
     }

@@ -39,7 +39,7 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
         var rpc = ex is OperationCanceledException && context.Deadline <= DateTime.UtcNow
             ? new RpcException(new Status(StatusCode.DeadlineExceeded, "The caller's deadline passed before the node finished; nothing was committed unless a retry with the same idempotency key says otherwise."))
             : GatewayErrors.ToRpc(ex);
-        if (rpc.StatusCode == StatusCode.Internal)
+        if (GatewayErrors.IsNodeFault(rpc))
             logger.LogError(ex, "{Method} failed", context.Method);
         else
             logger.LogInformation("{Method} refused: {Status} {Message}", context.Method, rpc.StatusCode, ex.Message);

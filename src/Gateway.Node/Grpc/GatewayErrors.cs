@@ -14,6 +14,14 @@ public static class GatewayErrors
 
     public static RpcException ToRpc(Exception ex) => ex is RpcException rpc ? rpc : ToStatus(ex).ToRpcException();
 
+    /// <summary>
+    /// The node's own fault (database, configuration, a bug): what no mapping below claims. Such failures are logged as
+    /// errors; anything a caller or an envelope can cause has its own, clearer code.
+    /// </summary>
+    public static bool IsNodeFault(Google.Rpc.Status status) => status.Code == (int)Code.Internal;
+
+    public static bool IsNodeFault(RpcException rpc) => rpc.StatusCode == StatusCode.Internal;
+
 
     /// <summary>The status a call failing with <paramref name="ex"/> ends with; batch calls put it on the failed entry.</summary>
     public static Google.Rpc.Status ToStatus(Exception ex) => ex switch

@@ -171,7 +171,7 @@ public sealed class WorkItemGrpcService(
         {
             // The error interceptor maps unary and server-streaming calls only; a duplex call maps its own.
             var rpc = GatewayErrors.ToRpc(ex);
-            if (rpc.StatusCode == StatusCode.Internal) logger.LogError(ex, "Work-item exchange stream failed");
+            if (GatewayErrors.IsNodeFault(rpc)) logger.LogError(ex, "Work-item exchange stream failed");
             throw rpc;
         }
     }
@@ -227,8 +227,8 @@ public sealed class WorkItemGrpcService(
                     catch (RefusedException conflict) { (response, error) = (null, conflict); }
                 }
                 var status = response is null ? GatewayErrors.ToStatus(error!) : null;
-                // Only a failure of the node's own maps to INTERNAL; it is logged, the answer may be sent again.
-                if (status?.Code == (int)Google.Rpc.Code.Internal)
+                // Only a failure of the node's own is logged as an error; the answer may be sent again.
+                if (status is not null && GatewayErrors.IsNodeFault(status))
                     logger.LogError(error, "Answer to work item {ItemId} failed", batch[i].Request.ItemId);
                 await write(Result(new KeyedAnswer { IdempotencyKey = batch[i].IdempotencyKey }, batch[i].Request, response, status), ct);
             }
