@@ -142,6 +142,14 @@ public static class NodeApplication
         services.AddSingleton<ReapplyDeadLettersHandler>();
         services.AddSingleton<MarkNeverRerunHandler>();
         services.AddSingleton<RedeliverWorkItemHandler>();
+        services.AddSingleton<ReleaseHoldHandler>();
+        services.AddSingleton<CancelExchangeHandler>();
+        services.AddSingleton<StartResendJobHandler>();
+        services.AddSingleton<ResendJobStateHandler>();
+        services.AddSingleton<ResendJobReadHandler>();
+        services.AddSingleton<RefusedActionAudit>();
+        services.AddSingleton<ResendJobRunner>();
+        services.AddHostedService(sp => sp.GetRequiredService<ResendJobRunner>());
     }
 
     /// <summary>Applies migrations, then starts serving. Use instead of RunAsync/StartAsync.</summary>

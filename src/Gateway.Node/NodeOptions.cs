@@ -20,6 +20,9 @@ public sealed class NodeOptions
     /// <summary>Fallback poll of the outbox when no commit signalled it.</summary>
     public TimeSpan OutboxPollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>How often a paced re-send job re-queues its next envelopes (per_second × tick at a time).</summary>
+    public TimeSpan ResendJobTick { get; set; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>
     /// How long a work item sent to the province system may stay unanswered before it is sent again on an open
     /// stream (setting "Gateway:WorkItemRedeliveryTimeout"). A new subscription always gets every unanswered item

@@ -62,7 +62,7 @@ internal sealed class WorkItemAnswerer(
         }
         else
         {
-            amount = registry.Debit(item.ItemId, certno);
+            amount = registry.Debit(MoveId(item), certno);
             table.Person = person.ToProto();
             table.Rows.AddRange(person.Periods.Select(p => p.ToProto()));
             table.Agency = documents.BuildAgency(person.PoolingRegion);
@@ -82,7 +82,7 @@ internal sealed class WorkItemAnswerer(
         var certno = Certno(item);
         if (registry.Find(certno) is null && registry.Add(NewcomerFrom(item)))
             logger.LogInformation("Item {ItemId}: enrolled the transferred person here", item.ItemId);
-        var credited = registry.Credit(item.ItemId, certno, item.AmountFen);
+        var credited = registry.Credit(MoveId(item), certno, item.AmountFen);
         // Transferred in: enrolled here as active from now on.
         registry.SetStatus(certno, EnrolmentState.Active);
         return new AnswerWorkItemRequest
@@ -91,6 +91,9 @@ internal sealed class WorkItemAnswerer(
             CreditBalance = new CreditBalanceAnswer { CreditedAmountFen = credited },
         };
     }
+
+    /// <summary>An item issued again after a hold moves no money twice: its move is the first item's.</summary>
+    private static string MoveId(WorkItem item) => item.ReplacesItemId.Length > 0 ? item.ReplacesItemId : item.ItemId;
 
     private AnswerWorkItemRequest CloseOriginRecord(WorkItem item)
     {

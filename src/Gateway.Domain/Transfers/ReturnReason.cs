@@ -19,6 +19,8 @@ public enum ReturnReason
     CertificateSuperseded,
     /// <summary>The letter's destination agency is not in the province that sent it.</summary>
     SenderMismatch,
+    /// <summary>An operator at the origin ended an exchange that was stuck before any money moved.</summary>
+    CancelledByOperator,
     Other,
 }
 
@@ -34,6 +36,7 @@ public static class ReturnReasons
         [ReturnReason.CertificateExpired] = "CERTIFICATE_EXPIRED",
         [ReturnReason.CertificateSuperseded] = "CERTIFICATE_SUPERSEDED",
         [ReturnReason.SenderMismatch] = "SENDER_MISMATCH",
+        [ReturnReason.CancelledByOperator] = "CANCELLED_BY_OPERATOR",
         [ReturnReason.Other] = "OTHER",
     };
 

@@ -15,6 +15,17 @@ public static class OpsReasons
     public const string Unreadable = "DEAD_LETTER_UNREADABLE";
     public const string AlreadyNeverRerun = "DEAD_LETTER_ALREADY_NEVER_RERUN";
     public const string WorkItemNotPending = "WORK_ITEM_NOT_PENDING";
+    public const string NotHeld = "TRANSFER_NOT_HELD";
+    public const string HoldChanged = "HOLD_CHANGED";
+    public const string NothingToRelease = "NOTHING_TO_RELEASE";
+    public const string ExchangeEnded = "EXCHANGE_ALREADY_ENDED";
+    public const string MoneyMayHaveMoved = "MONEY_MAY_HAVE_MOVED";
+    public const string CancelPending = "CANCEL_ALREADY_PENDING";
+    public const string NothingToResend = "NOTHING_TO_RESEND";
+    public const string ResendRangeTooLarge = "RESEND_RANGE_TOO_LARGE";
+    public const string ResendJobDone = "RESEND_JOB_DONE";
+    public const string ResendJobNotRunning = "RESEND_JOB_NOT_RUNNING";
+    public const string ResendJobNotStopped = "RESEND_JOB_NOT_STOPPED";
 }
 
 /// <summary>Bounds shared by the operators' calls: reason, operator, page sizes, page tokens, time ranges.</summary>
@@ -31,6 +42,12 @@ public static class OpsInput
         if (string.IsNullOrWhiteSpace(@operator)) violations.Add(("operator", "Name the operator acting."));
         if (string.IsNullOrWhiteSpace(reason)) violations.Add(("reason", "Say why (1 to 500 characters)."));
         else if (reason.Length > MaxReasonLength) violations.Add(("reason", $"At most {MaxReasonLength} characters."));
+    }
+
+    public static void TransferId(string id, List<(string, string)> violations)
+    {
+        if (string.IsNullOrWhiteSpace(id)) violations.Add(("transfer_id", "Name the transfer."));
+        else if (id.Length > 64 || id.Any(char.IsControl)) violations.Add(("transfer_id", "At most 64 characters, no control characters."));
     }
 
     public static void ThrowIfAny(List<(string, string)> violations)
