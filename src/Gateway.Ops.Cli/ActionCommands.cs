@@ -12,7 +12,7 @@ internal static class ActionCommands
     public const string KeyHeader = "idempotency-key";
 
     /// <summary>--reason, --operator, --key: fresh instances per command.</summary>
-    private sealed class Actor
+    internal sealed class Actor
     {
         public Option<string> Reason { get; } = new("--reason") { Description = "Why (1..500 characters); kept in the audit trail.", Required = true };
         public Option<string?> Operator { get; } = new("--operator") { Description = "Who acts (default: $USER)." };
@@ -43,6 +43,35 @@ internal static class ActionCommands
             (ops, id, who, why, call) => ops.MarkNeverRerunAsync(new MarkNeverRerunRequest { DeadLetterId = id, Operator = who, Reason = why }, call).ResponseAsync);
         yield return Single<string>(sessions, "redeliver", "work-item-id", "Send a pending work item to the province system again.",
             (ops, id, who, why, call) => ops.RedeliverWorkItemAsync(new RedeliverWorkItemRequest { ItemId = id, Operator = who, Reason = why }, call).ResponseAsync);
+        yield return Release(sessions);
+        yield return Single<string>(sessions, "cancel", "transfer-id",
+            "End a stuck exchange where no money can have moved, telling the counterpart (the origin returns the letter; the destination withdraws).",
+            (ops, id, who, why, call) => ops.CancelExchangeAsync(new CancelExchangeRequest { TransferId = id, Operator = who, Reason = why }, call).ResponseAsync);
+        yield return ResendJobCommands.Build(sessions);
+    }
+
+    private static Command Release(SessionFactory sessions)
+    {
+        var id = new Argument<string>("transfer-id");
+        var holdCode = new Option<string>("--hold-code")
+        {
+            Description = "The hold being released, as the transfer shows it (AMOUNT_MISMATCH, INVALID_TABLE_AFTER_DEBIT, WORK_ITEM_ANSWER_CONFLICT).",
+            Required = true,
+        };
+        var actor = new Actor();
+        var command = new Command("release", "Release a held transfer once the province system's books are corrected (the item behind the hold is issued again).")
+        {
+            id, holdCode,
+        };
+        actor.AddTo(command);
+        command.SetAction(async (p, ct) =>
+        {
+            using var s = sessions.Open(p);
+            var request = new ReleaseHoldRequest { TransferId = p.GetValue(id)!, HoldCode = p.GetValue(holdCode)!, Operator = actor.Who(p, sessions), Reason = p.GetValue(actor.Reason)! };
+            var result = await s.Ops().ReleaseHoldAsync(request, s.Call(new Metadata { { KeyHeader, actor.KeyOf(p) } }).WithCancellationToken(ct));
+            return Print(s, result);
+        });
+        return command;
     }
 
     private static Command Single<TId>(SessionFactory sessions, string name, string idName, string description,
@@ -57,13 +86,18 @@ internal static class ActionCommands
             using var s = sessions.Open(p);
             var headers = new Metadata { { KeyHeader, actor.KeyOf(p) } };
             var result = await call(s.Ops(), p.GetValue(id)!, actor.Who(p, sessions), p.GetValue(actor.Reason)!, s.Call(headers).WithCancellationToken(ct));
-            if (s.Json) { s.PrintJson(result); return ExitCodes.Ok; }
-            var table = Session.NewTable("result", "detail", "audit id");
-            Session.Row(table, result.Result, result.Detail, result.AuditId);
-            s.Table(table);
-            return ExitCodes.Ok;
+            return Print(s, result);
         });
         return command;
+    }
+
+    private static int Print(Session s, ActionResult result)
+    {
+        if (s.Json) { s.PrintJson(result); return ExitCodes.Ok; }
+        var table = Session.NewTable("result", "detail", "audit id");
+        Session.Row(table, result.Result, result.Detail, result.AuditId);
+        s.Table(table);
+        return ExitCodes.Ok;
     }
 
     private static Command ResendFailed(SessionFactory sessions)

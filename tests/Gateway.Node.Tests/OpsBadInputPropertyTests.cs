@@ -8,8 +8,9 @@ namespace Gateway.Node.Tests;
 
 /// <summary>
 /// Generated bad operator actions: a missing or oversized reason, ids that name nothing, ids with control characters,
-/// negative ids. Each ends with a clear status (never INTERNAL or UNKNOWN) and leaves the audit trail and the
-/// dead letters as they were (the outbox is left out: the relay changes it on its own).
+/// negative ids. Each ends with a clear status (never INTERNAL or UNKNOWN) and leaves the dead letters and the
+/// actions in the audit trail as they were (the outbox is left out: the relay changes it on its own); each refused
+/// or not-found action, and only those, adds its own REFUSED / NOT_FOUND entry to the trail.
 /// </summary>
 [Collection(OpsCollection.Name)]
 public sealed class OpsBadInputPropertyTests(OpsClusterFixture fx)
@@ -24,10 +25,12 @@ public sealed class OpsBadInputPropertyTests(OpsClusterFixture fx)
         var reasons = Pick("", " ", "\t", new string('r', 501), "ok reason");
         var ids = Pick("", "no-such-message", "15:T0:letter\u0000", new string('m', 300), "x");
         var numbers = Gen.Long[-5, 5].Select(n => n <= 0 ? n : 900_000_000 + n);
-        var action = Gen.Int[0, 3];
+        var action = Gen.Int[0, 7];
         var gen = Gen.Select(action, reasons, ids, numbers);
         var before = await FingerprintAsync();
+        var refusalsBefore = await RefusalsAsync();
         var count = 0;
+        var refusals = 0;
         await gen.SampleAsync(async (which, reason, id, number) =>
         {
             count++;
@@ -37,14 +40,28 @@ public sealed class OpsBadInputPropertyTests(OpsClusterFixture fx)
                 0 => ops.ResendOutboundAsync(new ResendOutboundRequest { MessageId = id, Operator = "ops-1", Reason = reason }, TransferDriver.Key()).ResponseAsync,
                 1 => ops.ReapplyDeadLetterAsync(new ReapplyDeadLetterRequest { DeadLetterId = number, Operator = "ops-1", Reason = reason }, TransferDriver.Key()).ResponseAsync,
                 2 => ops.MarkNeverRerunAsync(new MarkNeverRerunRequest { DeadLetterId = number, Operator = "ops-1", Reason = reason }, TransferDriver.Key()).ResponseAsync,
-                _ => ops.RedeliverWorkItemAsync(new RedeliverWorkItemRequest { ItemId = id, Operator = "ops-1", Reason = reason }, TransferDriver.Key()).ResponseAsync,
+                3 => ops.RedeliverWorkItemAsync(new RedeliverWorkItemRequest { ItemId = id, Operator = "ops-1", Reason = reason }, TransferDriver.Key()).ResponseAsync,
+                4 => ops.ReleaseHoldAsync(new ReleaseHoldRequest { TransferId = id, HoldCode = "AMOUNT_MISMATCH", Operator = "ops-1", Reason = reason }, TransferDriver.Key()).ResponseAsync,
+                5 => ops.CancelExchangeAsync(new CancelExchangeRequest { TransferId = id, Operator = "ops-1", Reason = reason }, TransferDriver.Key()).ResponseAsync,
+                6 => ops.StopResendJobAsync(new ResendJobActionRequest { JobId = number, Operator = "ops-1", Reason = reason }, TransferDriver.Key()).ResponseAsync,
+                _ => ops.ResumeResendJobAsync(new ResendJobActionRequest { JobId = number, Operator = "ops-1", Reason = reason }, TransferDriver.Key()).ResponseAsync,
             };
             var ex = await Assert.ThrowsAsync<RpcException>(() => call);
             Assert.True(Clear.Contains(ex.StatusCode), $"action {which}, reason '{reason}', id '{id}', {number}: {ex.StatusCode} {ex.Status.Detail}");
             if (ex.StatusCode == StatusCode.InvalidArgument) Assert.NotEmpty(ErrorDetails.Fields(ex));
+            else refusals++;
         }, iter: 150, threads: 1);
         Assert.Equal(150, count);
         Assert.Equal(before, await FingerprintAsync());
+        Assert.Equal(refusalsBefore + refusals, await RefusalsAsync());
+    }
+
+    private async Task<long> RefusalsAsync()
+    {
+        await using var conn = new NpgsqlConnection(fx.Cluster["15"].ConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand("SELECT count(*) FROM audit_log WHERE result LIKE 'REFUSED %' OR result = 'NOT_FOUND'", conn);
+        return (long)(await cmd.ExecuteScalarAsync())!;
     }
 
     private async Task<string> FingerprintAsync()
@@ -52,7 +69,7 @@ public sealed class OpsBadInputPropertyTests(OpsClusterFixture fx)
         await using var conn = new NpgsqlConnection(fx.Cluster["15"].ConnectionString);
         await conn.OpenAsync();
         await using var cmd = new NpgsqlCommand("""
-            SELECT concat_ws('/', (SELECT count(*) FROM audit_log),
+            SELECT concat_ws('/', (SELECT count(*) FROM audit_log WHERE result NOT LIKE 'REFUSED %' AND result <> 'NOT_FOUND'),
                 (SELECT coalesce(sum(rerun_count), 0) FROM dead_letters), (SELECT count(*) FROM dead_letters WHERE never_rerun))
             """, conn);
         return (string)(await cmd.ExecuteScalarAsync())!;

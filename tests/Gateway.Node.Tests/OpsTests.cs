@@ -21,7 +21,7 @@ public sealed class OpsClusterFixture : IAsyncLifetime
     {
         Cluster = await GatewayCluster.StartAsync(new ClusterOptions
         {
-            Provinces = ["15", "51"], PeoplePerProvince = 40,
+            Provinces = ["15", "51"], PeoplePerProvince = 120,
             NodeSettings = new Dictionary<string, string>
             {
                 ["Gateway:ResendBudget"] = "3", ["Gateway:ResendFirstDelay"] = "00:00:02", ["Gateway:ResendMaxDelay"] = "00:00:02",
