@@ -18,6 +18,7 @@ public sealed class BenchmarkReport(BenchmarkSettings settings, BenchmarkResults
         PrintRecordSync();
         PrintMemory();
         PrintHostile();
+        PrintOpsResend();
         PrintRatios();
         PrintTargets();
     }
@@ -204,6 +205,21 @@ public sealed class BenchmarkReport(BenchmarkSettings settings, BenchmarkResults
         if (r.HostileProcess is { } p)
             table.AddRow($"[bold]node {BenchmarkRun.Second} as its own process[/] ({p.Calls.Calls:N0} calls, {p.Calls.Unexpected} unexpected, {p.Calls.StreamResets} stream resets)",
                 $"resident {Format.Bytes(p.IdleRssBytes)} idle → peak {Format.Bytes(p.PeakRssBytes)} → {Format.Bytes(p.SettledRssBytes)} {p.Settle.TotalSeconds:0} s later");
+        AnsiConsole.Write(table);
+    }
+
+    private void PrintOpsResend()
+    {
+        if (r.OpsResend is not { } o) return;
+        var table = new Table().Border(TableBorder.Rounded)
+            .Title($"[bold]Bulk re-send: {o.Letters:N0} failed letters, `gateway-ops resend-job start --wait` at {o.PerSecond}/s[/]")
+            .AddColumns("figure", "value");
+        table.AddRow("re-queued by the job (first → last)", $"{o.Requeued.TotalSeconds:N1} s (the pace alone: {o.PaceIdeal.TotalSeconds:N1} s)");
+        table.AddRow("CLI start → every letter's outcome known", $"{o.Settled.TotalSeconds:N1} s (exit {o.CliExit})");
+        table.AddRow("outcomes", $"{o.Acknowledged:N0} acknowledged, {o.FailedAgain:N0} failed again");
+        table.AddRow("CLI start → every transfer completed", $"{o.Completed.TotalSeconds:N1} s ({o.TransfersCompleted:N0}/{o.Letters:N0})");
+        table.AddRow($"baseline: raw Kafka produce→consume of {o.Kafka.Messages:N0} × {Format.Bytes(o.AverageLetterBytes)}", $"{o.Kafka.EndToEndElapsed.TotalSeconds:N2} s");
+        table.AddRow("ratio: outcomes known ÷ (pace + raw Kafka)", $"{o.Settled.TotalSeconds / (o.PaceIdeal.TotalSeconds + o.Kafka.EndToEndElapsed.TotalSeconds):N2}×");
         AnsiConsole.Write(table);
     }
 

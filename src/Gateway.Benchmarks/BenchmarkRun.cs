@@ -201,6 +201,19 @@ public sealed class BenchmarkRun(BenchmarkSettings settings)
             }
         }
 
+        if (settings.OpsResend > 0 && !settings.SyncOnly)
+        {
+            try
+            {
+                Step($"Bulk re-send: {settings.OpsResend} failed letters from {Second} to {First}, whose inbox the broker lost, through `gateway-ops resend-job start --wait` (own two nodes)");
+                OpsResendBenchmark.Print(results.OpsResend = await OpsResendBenchmark.RunAsync(settings, ct), results.Problems);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                results.Problems.Add($"bulk re-send stopped early: {ex.GetType().Name}: {ex.Message}");
+            }
+        }
+
         new BenchmarkReport(settings, results).Print();
         AnsiConsole.MarkupLineInterpolated($"Total run time {total.Elapsed.TotalSeconds:N1} s.");
         foreach (var note in results.Notes) AnsiConsole.MarkupLineInterpolated($"[yellow]Note:[/] {note}");

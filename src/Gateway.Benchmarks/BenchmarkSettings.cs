@@ -46,6 +46,9 @@ public sealed record BenchmarkSettings
     /// <summary>CheckDuplicateEnrolment calls at each node (after 20 unmeasured ones).</summary>
     public int DuplicateChecks { get; init; } = 200;
 
+    /// <summary>Failed letters re-sent by the operators' paced bulk re-send (0 skips the phase).</summary>
+    public int OpsResend { get; init; } = 1_000;
+
     /// <summary>Upper bound on waiting for the last change of an apply-throughput run to be applied.</summary>
     public TimeSpan SyncTimeout { get; init; } = TimeSpan.FromMinutes(2);
 
@@ -73,6 +76,7 @@ public sealed record BenchmarkSettings
         SyncChanges = 300,
         BackfillFilings = 10_000,
         DuplicateChecks = 100,
+        OpsResend = 100,
         SyncTimeout = TimeSpan.FromSeconds(60),
         TransferTimeout = TimeSpan.FromSeconds(40),
     };

@@ -13,12 +13,13 @@ var hostileProcess = new Option<bool>("--hostile-process") { Description = "Also
 var syncOnly = new Option<bool>("--sync-only") { Description = "Only the record-sync phase (filing and enrolment apply, backfill, duplicate check): skips calls, transfers and hostile calls" };
 var syncFilings = new Option<int?>("--sync-filings") { Description = "Filings, and as many enrolment changes, called at the owner in the sync apply phase (default 2000; 300 with --quick)" };
 var backfillFilings = new Option<int?>("--backfill-filings") { Description = "Owner filings bulk-loaded and backfilled into the province of care (default 200000; 10000 with --quick; 0 skips)" };
+var opsResend = new Option<int?>("--ops-resend") { Description = "Failed letters re-sent by the operators' paced bulk re-send, through the CLI (default 1000; 100 with --quick; 0 skips)" };
 var noRedis = new Option<bool>("--no-redis") { Description = "Nodes use the in-memory idempotency fast path instead of a private redis-server" };
 
 var root = new RootCommand(
     "Gateway benchmarks: the transfer path (single, burst), node calls, record sync (apply, backfill, duplicate check), hostile calls and memory, each beside a baseline " +
     "measured in the same run (bare gRPC, Redis, PostgreSQL commits, raw Kafka), with the issue's targets.");
-foreach (var option in new Option[] { quick, single, burst, repeat, duration, concurrency, kafkaMessages, hostile, hostileProcess, syncOnly, syncFilings, backfillFilings, noRedis }) root.Options.Add(option);
+foreach (var option in new Option[] { quick, single, burst, repeat, duration, concurrency, kafkaMessages, hostile, hostileProcess, syncOnly, syncFilings, backfillFilings, opsResend, noRedis }) root.Options.Add(option);
 root.Validators.Add(result =>
 {
     if (result.GetValue(single) is < 1 or > 10_000) result.AddError("--single must be between 1 and 10000");
@@ -29,6 +30,7 @@ root.Validators.Add(result =>
     if (result.GetValue(kafkaMessages) is < 100 or > 1_000_000) result.AddError("--kafka-messages must be between 100 and 1000000");
     if (result.GetValue(syncFilings) is < 1 or > 100_000) result.AddError("--sync-filings must be between 1 and 100000");
     if (result.GetValue(backfillFilings) is < 0 or > 10_000_000) result.AddError("--backfill-filings must be between 0 and 10000000");
+    if (result.GetValue(opsResend) is < 0 or > 100_000) result.AddError("--ops-resend must be between 0 and 100000");
     if (result.GetValue(hostile) is < 0 or > 1_000_000) result.AddError("--hostile-calls must be between 0 and 1000000");
 });
 root.SetAction((parse, ct) =>
@@ -48,6 +50,7 @@ root.SetAction((parse, ct) =>
         SyncOnly = parse.GetValue(syncOnly),
         SyncChanges = parse.GetValue(syncFilings) ?? defaults.SyncChanges,
         BackfillFilings = parse.GetValue(backfillFilings) ?? defaults.BackfillFilings,
+        OpsResend = parse.GetValue(opsResend) ?? defaults.OpsResend,
     };
     return new BenchmarkRun(settings).RunAsync(ct);
 });
