@@ -18,7 +18,7 @@ public sealed class CliClusterFixture : IAsyncLifetime
     {
         Cluster = await GatewayCluster.StartAsync(new ClusterOptions
         {
-            Provinces = ["15", "51"], PeoplePerProvince = 40,
+            Provinces = ["15", "51"], PeoplePerProvince = 60,
             NodeSettings = new Dictionary<string, string>
             {
                 ["Gateway:ResendBudget"] = "3", ["Gateway:ResendFirstDelay"] = "00:00:02", ["Gateway:ResendMaxDelay"] = "00:00:02",
@@ -198,31 +198,15 @@ public sealed class CliClusterTests(CliClusterFixture fx)
         var person = fx.Driver.PickPerson("15", EnrolmentState.Suspended);
         var certificate = await fx.Driver.IssueCertificateAsync("15", person, TransferDriver.Today);
         var from = DateTimeOffset.UtcNow.AddMinutes(-1);
-        await fx.Cluster["15"].StopAsync();
-        Proto.Transfer accepted;
-        try
-        {
-            accepted = await fx.Driver.SubmitAsync("51", certificate, TransferDriver.Today);
-            await PollAsync(async () =>
-            {
-                var (code, output, _) = await fx.CliAsync("51", "list", "failed", "--counterpart", "15", "--page-size", "500", "--json");
-                Assert.Equal(ExitCodes.Ok, code);
-                return Parse<ListExchangesResponse>(output).Entries.FirstOrDefault(e => e.TransferId == accepted.TransferId);
-            }, "the letter to fail");
-            // Re-queued while 15 is still down (once back, 15 would read the first copy from the broker itself).
-            var run = await fx.CliAsync("51", "resend-failed", "--counterpart", "15", "--from", Iso(from), "--to", Iso(DateTimeOffset.UtcNow.AddMinutes(1)),
-                "--reason", "node 15 is back");
-            Assert.True(run.Code == ExitCodes.Ok, run.Err);
-            var summary = Regex.Match(run.Out, @"resend-failed: (\d+) succeeded, 0 already done, 0 failed of (\d+) matched in 1 calls\.");
-            Assert.True(summary.Success, run.Out);
-            Assert.Equal(summary.Groups[2].Value, summary.Groups[1].Value);
-            Assert.True(int.Parse(summary.Groups[1].Value) >= 1, run.Out);
-            Assert.Contains("resend-failed", run.Out);
-        }
-        finally
-        {
-            await fx.Cluster["15"].StartAsync();
-        }
+        var accepted = (await FailLetterToLostInboxAsync(certificate))[0];
+
+        var run = await fx.CliAsync("51", "resend-failed", "--counterpart", "15", "--from", Iso(from), "--to", Iso(DateTimeOffset.UtcNow.AddMinutes(1)),
+            "--reason", "node 15 is back");
+        Assert.True(run.Code == ExitCodes.Ok, run.Err);
+        var summary = Regex.Match(run.Out, @"resend-failed: (\d+) succeeded, 0 already done, 0 failed of (\d+) matched in 1 calls\.");
+        Assert.True(summary.Success, run.Out);
+        Assert.Equal(summary.Groups[2].Value, summary.Groups[1].Value);
+        Assert.True(int.Parse(summary.Groups[1].Value) >= 1, run.Out);
         await fx.Driver.WaitForStateAsync("51", accepted.TransferId, Timeout, Proto.TransferState.Completed);
 
         // Nothing is left failed in the range: the same bulk matches nothing.
@@ -230,5 +214,66 @@ public sealed class CliClusterTests(CliClusterFixture fx)
             "--reason", "node 15 is back", "--json");
         Assert.Equal(ExitCodes.Ok, again.Code);
         Assert.Equal(0, Parse<BulkActionResult>(again.Out).Matched);
+    }
+
+    [Fact]
+    public async Task A_paced_resend_job_through_the_cli_waits_for_every_outcome_and_a_cancel_of_an_ended_exchange_is_refused()
+    {
+        var people = new[] { fx.Driver.PickPerson("15", EnrolmentState.Suspended), fx.Driver.PickPerson("15", EnrolmentState.Suspended) };
+        var certificates = new List<Proto.Certificate>();
+        foreach (var p in people) certificates.Add(await fx.Driver.IssueCertificateAsync("15", p, TransferDriver.Today));
+        var from = DateTimeOffset.UtcNow.AddSeconds(-1);
+        var accepted = await FailLetterToLostInboxAsync([.. certificates]);
+
+        var run = await fx.CliAsync("51", "resend-job", "start", "--counterpart", "15", "--from", Iso(from), "--to", Iso(DateTimeOffset.UtcNow.AddSeconds(1)),
+            "--per-second", "2", "--wait", "--reason", "node 15 lost its inbox");
+        Assert.True(run.Code == ExitCodes.Ok, run.Err);
+        var summary = Regex.Match(run.Out, @"job (\d+) DONE: 2 acknowledged, 0 failed again, 0 in flight, of 2 matched");
+        Assert.True(summary.Success, run.Out);
+        foreach (var t in accepted) await fx.Driver.WaitForStateAsync("51", t.TransferId, Timeout, Proto.TransferState.Completed);
+
+        var shown = await fx.CliAsync("51", "resend-job", "show", summary.Groups[1].Value, "--json");
+        Assert.Equal(ExitCodes.Ok, shown.Code);
+        var job = Parse<ResendJob>(shown.Out);
+        Assert.Equal(("DONE", 2, 2), (job.State, job.Requeued, job.Acknowledged));
+        var resume = await fx.CliAsync("51", "resend-job", "resume", summary.Groups[1].Value, "--reason", "again");
+        Assert.Equal(ExitCodes.Refused, resume.Code);
+        Assert.Contains("RESEND_JOB_DONE", resume.Err);
+
+        var cancel = await fx.CliAsync("51", "cancel", accepted[0].TransferId, "--reason", "too late");
+        Assert.Equal(ExitCodes.Refused, cancel.Code);
+        Assert.Contains("EXCHANGE_ALREADY_ENDED", cancel.Err);
+        var release = await fx.CliAsync("51", "release", accepted[0].TransferId, "--hold-code", "AMOUNT_MISMATCH", "--reason", "not held");
+        Assert.Equal(ExitCodes.Refused, release.Code);
+        Assert.Contains("TRANSFER_NOT_HELD", release.Err);
+        var audit = Parse<ListAuditTrailResponse>((await fx.CliAsync("51", "audit", "--page-size", "20", "--json")).Out);
+        Assert.Contains(audit.Entries, e => e.Action == "transfer.cancel" && e.Result == "REFUSED EXCHANGE_ALREADY_ENDED" && e.Operator == "cli-test");
+    }
+
+    /// <summary>
+    /// Node 15 down: 51's letters use up their budget and fail; then the broker loses 15's inbox and 15 comes back,
+    /// so only a re-send from 51's outbox can bring the letters. Returns the destination's transfers.
+    /// </summary>
+    private async Task<List<Proto.Transfer>> FailLetterToLostInboxAsync(params Proto.Certificate[] certificates)
+    {
+        var accepted = new List<Proto.Transfer>();
+        await fx.Cluster["15"].StopAsync();
+        try
+        {
+            foreach (var c in certificates) accepted.Add(await fx.Driver.SubmitAsync("51", c, TransferDriver.Today));
+            await PollAsync(async () =>
+            {
+                var (code, output, _) = await fx.CliAsync("51", "list", "failed", "--counterpart", "15", "--page-size", "500", "--json");
+                Assert.Equal(ExitCodes.Ok, code);
+                var failed = Parse<ListExchangesResponse>(output).Entries;
+                return accepted.All(a => failed.Any(e => e.TransferId == a.TransferId)) ? failed : null;
+            }, "the letters to fail");
+            NodeFaults.LoseInbox(fx.Cluster, "15");
+        }
+        finally
+        {
+            await fx.Cluster["15"].StartAsync();
+        }
+        return accepted;
     }
 }
