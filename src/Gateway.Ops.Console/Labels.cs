@@ -101,11 +101,17 @@ public static class Labels
     private static readonly Dictionary<string, Label> WorkItemKinds = new(StringComparer.Ordinal)
     {
         ["CHECK_ORIGIN_ENROLMENT"] = new("核查转出地参保状态", "check origin enrolment"),
+        ["CheckOriginEnrolment"] = new("核查转出地参保状态", "check origin enrolment"),
         ["BUILD_INFORMATION_TABLE"] = new("生成信息表并扣减", "build information table (debit)"),
+        ["BuildInformationTable"] = new("生成信息表并扣减", "build information table (debit)"),
         ["CREDIT_BALANCE"] = new("记入个人账户余额", "credit balance"),
+        ["CreditBalance"] = new("记入个人账户余额", "credit balance"),
         ["CLOSE_ORIGIN_RECORD"] = new("终止转出地参保关系", "close origin record"),
+        ["CloseOriginRecord"] = new("终止转出地参保关系", "close origin record"),
         ["LETTER_RETURNED"] = new("联系函退回通知", "letter returned notice"),
+        ["LetterReturned"] = new("联系函退回通知", "letter returned notice"),
         ["DUPLICATE_ENROLMENT"] = new("重复参保处理", "duplicate enrolment"),
+        ["DuplicateEnrolment"] = new("重复参保处理", "duplicate enrolment"),
         ["pending"] = new("待处理", "pending"),
         ["answered"] = new("已答复", "answered"),
         ["cancelled"] = new("已取消", "cancelled"),

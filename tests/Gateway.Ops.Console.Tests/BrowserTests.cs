@@ -99,6 +99,9 @@ public sealed class BrowserTests(ConsoleFixture fx)
             var envelope = page.Locator($"tr[data-message='{dead.MessageId}'][data-status='DeadLettered']");
             Assert.Contains("死信 dead-lettered", await envelope.InnerTextAsync());
             await ShotAsync(page, "04-story-before");
+            // The README's picture (docs/images/console.png): the story down to the dead letter's re-apply action.
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Shots, "console.png"), FullPage = true,
+                Clip = new Clip { X = 0, Y = 0, Width = 1360, Height = Math.Min(1250, (await envelope.BoundingBoxAsync())!.Y + 90) } });
 
             // The books are fixed; the operator re-applies with a reason and confirms.
             await NodeFaults.AllowTransferChangesAsync(fx.Cluster["15"], trigger);
@@ -110,6 +113,12 @@ public sealed class BrowserTests(ConsoleFixture fx)
             await page.CheckAsync("input[name=confirm]");
             await ShotAsync(page, "05-confirm");
             await page.ClickAsync("form.action button[type=submit]");
+            await page.WaitForLoadStateAsync();
+            if (await page.Locator(".problem").CountAsync() > 0)
+            {
+                await ShotAsync(page, "06-refused");
+                Assert.Fail("The action was refused: " + await page.Locator(".problem").InnerTextAsync());
+            }
             Assert.Equal("APPLIED", await page.Locator("td[data-field=result]").InnerTextAsync());
             await ShotAsync(page, "06-result");
 

@@ -26,7 +26,7 @@ public static class ActionPages
         foreach (var f in action.Fields) values[f.Name] = input.Text(f.Name, Max(f));
         var transfer = input.Text("transfer", Input.MaxIdLength);
         if (!input.Ok) return Layout.BadInput(ctx, input);
-        return Render(ctx, action, values, transfer, null, "", [], StatusCodes.Status200OK);
+        return Render(ctx, action, values, transfer, null, NewKey(), [], StatusCodes.Status200OK);
     }
 
     public static async Task<IResult> Submit(HttpContext ctx, string name)
@@ -109,12 +109,12 @@ public static class ActionPages
     {
         var settings = ctx.RequestServices.GetRequiredService<IOptions<ConsoleSettings>>().Value;
         var fields = H.Join(action.Fields, f => H.M($"""
-            <label>{f.Label.ToString()}{(f.Required ? H.M($" <span class=\"req\">*</span>") : Markup.Empty)}
+            <label><span>{f.Label.ToString()}{(f.Required ? H.M($" <span class=\"req\">*</span>") : Markup.Empty)}</span>
               <input name="{f.Name}" value="{values.GetValueOrDefault(f.Name) ?? ""}" {InputType(f)}{(f.Required ? H.M($" required") : Markup.Empty)}></label>
             """));
         var operatorField = settings.Operator is { Length: > 0 } op
             ? H.M($"<p>操作员 operator: <strong>{op}</strong> (Console:Operator)</p>")
-            : H.M($"<label>操作员 operator <span class=\"req\">*</span><input name=\"operator\" value=\"{who ?? ""}\" maxlength=\"{Input.MaxNameLength}\" required></label>");
+            : H.M($"<label><span>操作员 operator <span class=\"req\">*</span></span><input name=\"operator\" value=\"{who ?? ""}\" maxlength=\"{Input.MaxNameLength}\" required></label>");
         var problemBox = problems.Count == 0 ? Markup.Empty
             : H.M($"<div class=\"problem\" role=\"alert\"><ul>{H.Join(problems, p => H.M($"<li>{p}</li>"))}</ul></div>");
         var back = transfer is null ? Markup.Empty : H.M($"<p><a href=\"/exchange/{Uri.EscapeDataString(transfer)}\">← 返回该交换 back to {transfer}</a></p>");
@@ -127,7 +127,7 @@ public static class ActionPages
               {(transfer is null ? Markup.Empty : H.M($"<input type=\"hidden\" name=\"transfer\" value=\"{transfer}\">"))}
               {fields}
               {operatorField}
-              <label>原因 reason <span class="req">*</span> (1–{Input.MaxReasonLength})
+              <label><span>原因 reason <span class="req">*</span> (1–{Input.MaxReasonLength})</span>
                 <textarea name="reason" maxlength="{Input.MaxReasonLength}" rows="3" required>{reason ?? ""}</textarea></label>
               <label class="confirm"><input type="checkbox" name="confirm" value="on" required> 我确认执行此操作 I confirm this action</label>
               <button type="submit" class="danger">{action.Label.ToString()}</button>

@@ -30,7 +30,7 @@ public static class StoryPage
         var deadlines = H.Join(story.Deadlines, d => H.M($"""
             <tr class="{(d.Overdue ? "overdue-row" : "")}" data-step="{d.Step}"><td>{Labels.Step(d.Step).ToString()} ({d.Step})</td><td><time>{d.DueOn}</time></td>
             <td>{Labels.Province(d.GoverningProvince)}</td><td>{d.Calendar}</td>
-            <td data-deadline="{(d.Met ? "met" : d.Overdue ? "overdue" : "open")}">{(d.Met ? H.M($"已按时完成 met") : d.Overdue ? H.M($"<strong class=\"err\">已逾期 overdue</strong>") : H.M($"未到期 open"))}</td></tr>
+            <td data-deadline="{(d.Met ? "met" : d.Overdue ? "overdue" : "open")}">{(d.Met ? H.M($"已按时完成 met") : d.Overdue ? H.M($"<strong class=\"err\">已逾期 overdue</strong>") : H.M($"未到期或未完成 open"))}</td></tr>
             """));
         var envelopes = H.Join(story.Envelopes, e => H.M($"""
             <tr data-message="{e.MessageId}" data-status="{e.Status.ToString()}"><td>{(e.Direction == "sent" ? "发出 sent" : "收到 received")}</td>
