@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the servers that tests and the demo start privately: redis-server and PostgreSQL.
+# Installs the servers that tests and the demo start privately: redis-server and PostgreSQL; and Debian's chromium
+# (with a CJK font, so Chinese labels render) for the operator console's browser test.
 # Safe to run again: it only acts on what is missing, and it never starts a service.
 set -euo pipefail
 
@@ -57,6 +58,13 @@ if have_postgres; then
   echo "install-prerequisites: PostgreSQL present ($(ls -d /usr/lib/postgresql/*/ | xargs -n1 basename | sort -V | tail -1))"
 else
   apt_install postgresql
+fi
+
+# The console's browser test drives the system Chromium through Playwright; Playwright never downloads a browser here.
+if [ -x /usr/bin/chromium ]; then
+  echo "install-prerequisites: chromium present ($(/usr/bin/chromium --version 2>/dev/null | awk '{print $2}'))"
+else
+  apt_install chromium fonts-wqy-zenhei
 fi
 
 if id postgres >/dev/null 2>&1; then
