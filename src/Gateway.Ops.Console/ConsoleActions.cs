@@ -40,6 +40,8 @@ public static class ConsoleActions
 {
     private static readonly ActionField MessageId = new("message_id", new("报文编号", "message id"), FieldKind.Text);
     private static readonly ActionField DeadLetterId = new("dead_letter_id", new("死信编号", "dead letter id"), FieldKind.Id);
+    private static readonly ActionField TransferId = new("transfer_id", new("转移编号", "transfer id"), FieldKind.Text);
+    private static readonly ActionField JobId = new("job_id", new("任务编号", "job id"), FieldKind.Id);
     private static readonly ActionField From = new("from", new("起 from (北京时间)", "created at or after"), FieldKind.Time);
     private static readonly ActionField To = new("to", new("止 to (北京时间)", "before"), FieldKind.Time, EndOfDay: true);
 
@@ -76,6 +78,31 @@ public static class ConsoleActions
             "Send this pending work item to the province system again on its next stream poll.",
             [new("item_id", new("待办编号", "work item id"), FieldKind.Text)],
             async (ops, i, call) => await ops.RedeliverWorkItemAsync(new RedeliverWorkItemRequest { ItemId = i.Text("item_id"), Operator = i.Operator, Reason = i.Reason }, call)),
+        new("release", new("解除挂起", "release hold"),
+            "Once the province system's books are corrected: clear the hold and issue the work item behind it again, so the corrected answer takes the normal path (an answer conflict: the first answer stands).",
+            [TransferId, new("hold_code", new("挂起代码", "hold code (AMOUNT_MISMATCH, INVALID_TABLE_AFTER_DEBIT, WORK_ITEM_ANSWER_CONFLICT)"), FieldKind.Text)],
+            async (ops, i, call) => await ops.ReleaseHoldAsync(new ReleaseHoldRequest { TransferId = i.Text("transfer_id"), HoldCode = i.Text("hold_code"), Operator = i.Operator, Reason = i.Reason }, call)),
+        new("cancel", new("撤销交换", "cancel exchange"),
+            "End a stuck exchange where no money can have moved, telling the counterpart: the origin returns the letter (CANCELLED_BY_OPERATOR), the destination withdraws or asks the origin to confirm. Refused once money may have moved.",
+            [TransferId],
+            async (ops, i, call) => await ops.CancelExchangeAsync(new CancelExchangeRequest { TransferId = i.Text("transfer_id"), Operator = i.Operator, Reason = i.Reason }, call)),
+        new("resend-job", new("限速批量重新发送", "paced re-send job"),
+            "Start a job on the node that re-queues every failed envelope created in the range at a steady pace, so the counterpart's inbox is not flooded; it can be stopped and resumed.",
+            [new("counterpart_province", new("对方省份", "counterpart province"), FieldKind.Province, Required: false), From, To,
+             new("per_second", new("每秒条数", "envelopes per second (1..1000)"), FieldKind.Id)],
+            async (ops, i, call) => await ops.StartResendJobAsync(new StartResendJobRequest
+            {
+                CounterpartProvince = i.Text("counterpart_province"), Created = i.Range("from", "to"),
+                PerSecond = (int)Math.Min(int.MaxValue, i.Long("per_second")), Operator = i.Operator, Reason = i.Reason,
+            }, call)),
+        new("resend-job-stop", new("暂停批量重新发送", "stop re-send job"),
+            "Stop a running re-send job; what it re-queued already goes on.",
+            [JobId],
+            async (ops, i, call) => await ops.StopResendJobAsync(new ResendJobActionRequest { JobId = i.Long("job_id"), Operator = i.Operator, Reason = i.Reason }, call)),
+        new("resend-job-resume", new("继续批量重新发送", "resume re-send job"),
+            "Resume a stopped re-send job where it left off.",
+            [JobId],
+            async (ops, i, call) => await ops.ResumeResendJobAsync(new ResendJobActionRequest { JobId = i.Long("job_id"), Operator = i.Operator, Reason = i.Reason }, call)),
     ];
 
     public static ConsoleAction? Find(string name) => All.FirstOrDefault(a => a.Name == name);

@@ -113,6 +113,8 @@ public static class ReadPages
         {
             Condition.Failed => H.M($"<a class=\"act\" href=\"{ConsoleActions.Link("resend", e.TransferId, ("message_id", e.MessageId))}\">重新发送 re-send</a>"),
             Condition.WaitingOnProvinceSystem => H.M($"<a class=\"act\" href=\"{ConsoleActions.Link("redeliver", e.TransferId, ("item_id", e.WorkItemId))}\">重新下发 re-deliver</a>"),
+            Condition.Held => H.M($"<a class=\"act\" href=\"{ConsoleActions.Link("release", e.TransferId, ("transfer_id", e.TransferId), ("hold_code", e.Reason.Split(':', 2)[0]))}\">解除挂起 release</a>"),
+            Condition.Overdue => H.M($"<a class=\"act\" href=\"{ConsoleActions.Link("cancel", e.TransferId, ("transfer_id", e.TransferId))}\">撤销 cancel</a>"),
             _ => Markup.Empty,
         };
         return H.M($"""
@@ -158,7 +160,7 @@ public static class ReadPages
             <tbody>{rows}</tbody></table>
             <p class="quiet">本页 {response.DeadLetters.Count} 条 entries on this page.</p>
             {pager}
-            <p><a href="/actions/reapply-range">批量重新应用 re-apply a range…</a> · <a href="/actions/resend-failed">批量重新发送失败报文 re-send all failed…</a></p>
+            <p><a href="/actions/reapply-range">批量重新应用 re-apply a range…</a> · <a href="/actions/resend-failed">批量重新发送失败报文 re-send all failed…</a> · <a href="/actions/resend-job">限速批量重新发送 paced re-send job…</a></p>
             """));
     });
 

@@ -56,6 +56,8 @@ public static class StoryPage
               <tr><th>状态 state</th><td id="state" data-state="{story.State}"><strong>{Labels.State(story.State).ToString()}</strong>{(overdue ? H.M($" <span class=\"err\">· 逾期 overdue</span>") : Markup.Empty)}</td></tr>
               <tr><th>对方省份 counterpart</th><td>{Labels.Province(story.CounterpartProvince)}</td></tr>
             </table>
+            <p><a class="act" href="{ConsoleActions.Link("cancel", story.TransferId, ("transfer_id", story.TransferId))}">撤销交换 cancel exchange…</a>
+               · <a class="act" href="{ConsoleActions.Link("release", story.TransferId, ("transfer_id", story.TransferId))}">解除挂起 release hold…</a></p>
             <section><h2>时限 Deadlines</h2>
             <table class="list"><thead><tr><th>环节 step</th><th>截止 due</th><th>依据省份规则 governing rule</th><th>日历 calendar</th><th>是否按时 met?</th></tr></thead><tbody>{deadlines}</tbody></table></section>
             <section><h2>报文 Envelopes</h2>
