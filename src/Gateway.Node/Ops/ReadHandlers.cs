@@ -159,7 +159,7 @@ public sealed class GetExchangeStoryHandler(NodeDatabase db, TransferViews views
             foreach (var t in view.Timeline.Where(t => t.At is not null))
                 events.Add(new StoryEvent { At = t.At, Kind = "document", What = t.Event, Detail = t.Detail });
             foreach (var d in view.Deadlines)
-                story.Deadlines.Add(new DeadlineStory { Step = d.Step, DueOn = d.DueOn, GoverningProvince = d.GoverningProvince, Met = d.Met, Overdue = d.Overdue, Calendar = d.Calendar });
+                story.Deadlines.Add(new DeadlineStory { Step = d.Step, DueOn = d.DueOn, GoverningProvince = d.GoverningProvince, Met = d.Met, Overdue = d.Overdue, Calendar = d.Calendar, DoneOn = d.DoneOn });
 
             foreach (var row in await OpsQueries.SentRowsForTransferAsync(conn, record.TransferId, token))
             {
@@ -184,7 +184,7 @@ public sealed class GetExchangeStoryHandler(NodeDatabase db, TransferViews views
             foreach (var dead in await OpsQueries.DeadLettersForTransferAsync(conn, record.TransferId, token))
             {
                 var entry = ListDeadLettersHandler.Entry(dead);
-                story.Envelopes.Add(new EnvelopeStory { MessageId = entry.MessageId, MessageType = entry.MessageType, Direction = "received", Status = MessageStatus.DeadLettered, At = entry.FirstSeenAt, LastError = dead.Reason });
+                story.Envelopes.Add(new EnvelopeStory { MessageId = entry.MessageId, MessageType = entry.MessageType, Direction = "received", Status = MessageStatus.DeadLettered, At = entry.FirstSeenAt, LastError = dead.Reason, DeadLetterId = dead.Id });
                 events.Add(new StoryEvent { At = entry.FirstSeenAt, Kind = "envelope", What = $"dead-lettered {entry.MessageType}", Detail = dead.Reason });
             }
             foreach (var w in await OpsQueries.WorkItemsForTransferAsync(conn, record.TransferId, token))

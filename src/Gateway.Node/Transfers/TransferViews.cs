@@ -61,6 +61,7 @@ public sealed class TransferViews(ReferenceData reference, BusinessClock clock)
                 Calendar = step.Due.UsedFallback ? $"{step.Due.Calendar}; {step.Due.FallbackNote}" : step.Due.Calendar,
                 Met = step.IsDone && !step.WasLate,
                 Overdue = !schedule.IsClosed && step.IsOverdueOn(today),
+                DoneOn = step.DoneOn is { } done ? Iso(done) : "",
             });
         }
         foreach (var entry in transfer.Timeline)

@@ -30,7 +30,9 @@ public static class StoryPage
         var deadlines = H.Join(story.Deadlines, d => H.M($"""
             <tr class="{(d.Overdue ? "overdue-row" : "")}" data-step="{d.Step}"><td>{Labels.Step(d.Step).ToString()} ({d.Step})</td><td><time>{d.DueOn}</time></td>
             <td>{Labels.Province(d.GoverningProvince)}</td><td>{d.Calendar}</td>
-            <td data-deadline="{(d.Met ? "met" : d.Overdue ? "overdue" : "open")}">{(d.Met ? H.M($"已按时完成 met") : d.Overdue ? H.M($"<strong class=\"err\">已逾期 overdue</strong>") : H.M($"未到期或未完成 open"))}</td></tr>
+            <td data-deadline="{(d.Met ? "met" : d.Overdue ? "overdue" : d.DoneOn.Length > 0 ? "late" : "open")}">{(d.Met ? H.M($"已按时完成 met ({d.DoneOn})")
+                : d.Overdue ? H.M($"<strong class=\"err\">已逾期 overdue</strong>")
+                : d.DoneOn.Length > 0 ? H.M($"<span class=\"err\">逾期完成 done late ({d.DoneOn})</span>") : H.M($"未到期 open"))}</td></tr>
             """));
         var envelopes = H.Join(story.Envelopes, e => H.M($"""
             <tr data-message="{e.MessageId}" data-status="{e.Status.ToString()}"><td>{(e.Direction == "sent" ? "发出 sent" : "收到 received")}</td>
@@ -93,8 +95,8 @@ public static class StoryPage
     }
 
     /// <summary>
-    /// The story names a dead-lettered envelope by message id only; the actions need the dead letter's id. It is found
-    /// by the envelope's first-seen instant and type (one narrow, indexed list call per dead letter).
+    /// The actions need the dead letter's flags (never re-run, re-run count) beside the id the story gives: one narrow,
+    /// indexed list call per dead letter, by its first-seen instant and type.
     /// </summary>
     private static async Task<IReadOnlyDictionary<string, DeadLetterEntry>> DeadLetterIdsAsync(NodeClient node, ExchangeStory story, CancellationToken ct)
     {
@@ -107,7 +109,7 @@ public static class StoryPage
                 FirstSeen = new TimeRange { From = Timestamp.FromDateTimeOffset(at), To = Timestamp.FromDateTimeOffset(at.AddMilliseconds(1)) },
                 MessageType = e.MessageType, PageSize = 50,
             }, node.Call(ct));
-            if (page.DeadLetters.FirstOrDefault(d => d.MessageId == e.MessageId) is { } d) found[e.MessageId] = d;
+            if (page.DeadLetters.FirstOrDefault(d => d.Id == e.DeadLetterId) is { } d) found[e.MessageId] = d;
         }
         return found;
     }
