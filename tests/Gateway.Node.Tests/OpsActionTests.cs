@@ -173,17 +173,19 @@ public sealed class OpsActionTests(OpsClusterFixture fx)
         {
             CounterpartProvince = "15", Created = range, PerSecond = 5, Operator = "ops-j", Reason = "node 15 is back",
         }, Key());
-        Assert.Equal(("RUNNING", letters), (job.State, job.Matched));
+        Assert.Equal("RUNNING", job.State);
+        // Ours, and any other envelope to 15 that failed meanwhile (the other tests of this cluster ran before).
+        Assert.InRange(job.Matched, letters, letters + 5);
 
         // Paced: part of the letters are re-queued before the rest; stopped, it re-queues nothing more.
         var partway = await NodeFaults.PollAsync(async () =>
         {
             var j = await ops.GetResendJobAsync(new GetResendJobRequest { JobId = job.JobId });
-            return j.Requeued is > 0 and < letters ? j : null;
+            return j.Requeued > 0 && j.Requeued < j.Matched ? j : null;
         }, "the job to be part way", Timeout);
         var stopped = await ops.StopResendJobAsync(new ResendJobActionRequest { JobId = job.JobId, Operator = "ops-j", Reason = "counterpart asked to wait" }, Key());
         Assert.Equal("STOPPED", stopped.State);
-        Assert.True(stopped.Requeued < letters, $"stopped after {stopped.Requeued}");
+        Assert.True(stopped.Requeued < job.Matched, $"stopped after {stopped.Requeued}");
         await Task.Delay(TimeSpan.FromSeconds(1)); // five ticks of the runner
         var still = await ops.GetResendJobAsync(new GetResendJobRequest { JobId = job.JobId });
         Assert.Equal(stopped.Requeued, still.Requeued);
@@ -198,10 +200,12 @@ public sealed class OpsActionTests(OpsClusterFixture fx)
             var j = await ops.GetResendJobAsync(new GetResendJobRequest { JobId = job.JobId });
             return j.State == "DONE" && j.InFlight == 0 ? j : null;
         }, "the job to finish", Timeout);
-        Assert.Equal((letters, letters, 0), (finished.Requeued, finished.Acknowledged, finished.FailedAgain));
+        Assert.Equal(job.Matched, finished.Requeued);
+        Assert.Equal(job.Matched, finished.Acknowledged + finished.FailedAgain);
+        Assert.True(finished.Acknowledged >= letters, $"{finished.Acknowledged} acknowledged");
 
         var trail = (await ops.ListAuditTrailAsync(new ListAuditTrailRequest { PageSize = 500 })).Entries.Where(e => e.Subject == job.JobId.ToString()).ToList();
-        Assert.Contains(trail, e => e.Action == "outbox.resend_job.start" && e.Result == $"STARTED {letters}");
+        Assert.Contains(trail, e => e.Action == "outbox.resend_job.start" && e.Result == $"STARTED {job.Matched}");
         Assert.Contains(trail, e => e.Action == "outbox.resend_job.stop" && e.Result.StartsWith("STOPPED at"));
         Assert.Contains(trail, e => e.Action == "outbox.resend_job.stop" && e.Result == "REFUSED RESEND_JOB_NOT_RUNNING");
         Assert.Contains(trail, e => e.Action == "outbox.resend_job.resume");
