@@ -41,8 +41,8 @@ public sealed class BatchStartTests(ClusterFixture fx)
 
         Assert.Equal(4, response.Results.Count);
         Assert.False(string.IsNullOrEmpty(response.Results[0].Certificate?.Number));
-        Assert.Equal((int)Code.InvalidArgument, response.Results[1].Error.Code);
-        Assert.Contains("certificate.insuplc_admdvs", Fields(response.Results[1].Error));
+        Assert.Equal((int)Code.PermissionDenied, response.Results[1].Error.Code);
+        Assert.Equal("certificate.insuplc_admdvs", response.Results[1].Error.Details.Single(d => d.Is(ErrorInfo.Descriptor)).Unpack<ErrorInfo>().Metadata["field"]);
         Assert.False(string.IsNullOrEmpty(response.Results[2].Certificate?.Number));
         Assert.Equal((int)Code.InvalidArgument, response.Results[3].Error.Code);
         Assert.Contains("entries[3].idempotency_key", Fields(response.Results[3].Error));

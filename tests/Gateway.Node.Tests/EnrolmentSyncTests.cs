@@ -252,7 +252,8 @@ public sealed class EnrolmentSyncTests(EnrolmentClusterFixture fx)
             return ErrorDetails.Fields(ex);
         }
 
-        Assert.Equal(["record.insuplc_admdvs"], await InvalidAsync(r => r.InsuplcAdmdvs = "510600")); // not the owner
+        var other = Employee(certno, "510600", "2024-01", "2025-06"); // not the owner: acting for another province
+        ErrorDetails.AssertNotThisProvince(await Assert.ThrowsAsync<RpcException>(() => PublishAsync("15", other, 0)), "record.insuplc_admdvs");
         Assert.Equal(["record.person.certno"], await InvalidAsync(r => r.Person.Certno = certno[..17] + (certno[17] == '1' ? '2' : '1')));
         Assert.Equal(["record.person.psn_cert_type"], await InvalidAsync(r => r.Person.PsnCertType = "42"));
         Assert.Equal(["record.paid_to"], await InvalidAsync(r => r.PaidTo = "2023-12"));

@@ -15,12 +15,22 @@ namespace Gateway.Node.Tests;
 [Collection(ThreeProvinceCollection.Name)]
 public sealed class FilingBadInputTests(ThreeProvinceFixture fx)
 {
-    private static readonly StatusCode[] Clear = [StatusCode.InvalidArgument, StatusCode.FailedPrecondition, StatusCode.NotFound, StatusCode.ResourceExhausted];
+    private static readonly StatusCode[] Clear = [StatusCode.InvalidArgument, StatusCode.FailedPrecondition, StatusCode.NotFound, StatusCode.ResourceExhausted, StatusCode.PermissionDenied];
+
+    [Fact]
+    public async Task A_filing_insured_in_another_province_is_permission_denied_and_changes_nothing()
+    {
+        var filing = NewFiling();
+        Spoil(filing, "insured elsewhere: the owner files it");
+        var before = await fx.OwnerFingerprintAsync();
+        var ex = await Assert.ThrowsAsync<RpcException>(() => Client.CreateFilingAsync(new CreateFilingRequest { Filing = filing }, Key()).ResponseAsync);
+        ErrorDetails.AssertNotThisProvince(ex, "filing.insuplc_admdvs");
+        Assert.Equal(before, await fx.OwnerFingerprintAsync());
+    }
     private FilingService.FilingServiceClient Client => fx.Filings(Owner);
 
     public static TheoryData<string, string> ContentRefusals => new()
     {
-        { "insured elsewhere: the owner files it", "filing.insuplc_admdvs" },
         { "care in the insured province", "filing.destination_province" },
         { "Beijing with a city", "filing.destination_city" },
         { "retired resettled with resident insurance", "filing.category" },

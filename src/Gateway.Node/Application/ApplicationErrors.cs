@@ -20,6 +20,18 @@ public sealed class RefusedException(string reason, string message, IReadOnlyDic
     public IReadOnlyDictionary<string, string> Metadata { get; } = metadata ?? new Dictionary<string, string>();
 }
 
+/// <summary>
+/// A call that would act for another province (its documents name another province's agency or region as the acting
+/// one): PERMISSION_DENIED with reason NOT_THIS_PROVINCE and the field that names it. Only well-formed requests get
+/// this far; bad fields are INVALID_ARGUMENT first.
+/// </summary>
+public sealed class ActingProvinceException(string field, string nodeProvince, string message) : Exception(message)
+{
+    public const string Reason = "NOT_THIS_PROVINCE";
+    public string Field { get; } = field;
+    public string NodeProvince { get; } = nodeProvince;
+}
+
 /// <summary>Something the caller named does not exist.</summary>
 public sealed class NotFoundException(string what) : Exception(what);
 

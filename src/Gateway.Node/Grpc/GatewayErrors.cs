@@ -40,6 +40,12 @@ public static class GatewayErrors
             Domain = ErrorDomain,
             Metadata = { new Dictionary<string, string>(refused.Metadata) }
         })),
+        ActingProvinceException acting => Build(Code.PermissionDenied, acting.Message, Any.Pack(new ErrorInfo
+        {
+            Reason = ActingProvinceException.Reason,
+            Domain = ErrorDomain,
+            Metadata = { ["field"] = acting.Field, ["node_province"] = acting.NodeProvince }
+        })),
         NotFoundException nf => Build(Code.NotFound, nf.Message),
         UnavailableException away => Build(Code.Unavailable, away.Message, Any.Pack(new ErrorInfo
         {

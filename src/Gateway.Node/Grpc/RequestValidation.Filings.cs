@@ -28,10 +28,10 @@ public static partial class RequestValidation
         }
         var filing = ToDomain(f!, v, "filing", today, today, status);
         v.AddRange("filing", filing.Validate());
-        if (!v.Has("filing.insuplc_admdvs") && filing.InsuredRegion.Province.Value != nodeProvince)
-            v.Add("filing.insuplc_admdvs",
-                $"insured in province {filing.InsuredRegion.Province}: the owner files it, and this node is {nodeProvince}");
         v.ThrowIfAny();
+        if (filing.InsuredRegion.Province.Value != nodeProvince)
+            throw new ActingProvinceException("filing.insuplc_admdvs", nodeProvince,
+                $"Insured in province {filing.InsuredRegion.Province}: its owner files it, and this node is {nodeProvince}.");
         return filing;
     }
 

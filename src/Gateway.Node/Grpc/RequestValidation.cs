@@ -53,9 +53,10 @@ public static partial class RequestValidation
         var number = region.Check() is null && issuedOn != default ? DocumentNumber.Create(region, issuedOn.Year, 1) : new DocumentNumber("");
         var certificate = ToDomain(c, v, "certificate", number, issuedOn, today);
         v.AddRange("certificate", certificate.Validate().Where(f => f.Field != "number"));
-        if (region.Check() is null && region.Value[..2] != nodeProvince)
-            v.Add("certificate.insuplc_admdvs", $"the origin region must be in this node's province {nodeProvince}");
         v.ThrowIfAny();
+        if (region.Value[..2] != nodeProvince)
+            throw new ActingProvinceException("certificate.insuplc_admdvs", nodeProvince,
+                $"Node {nodeProvince} issues certificates of its own province only; this one's region {region.Value} is province {region.Value[..2]}'s.");
     }
 
     public static void ValidateApplication(Proto.SubmitApplicationRequest r, string nodeProvince, DateOnly acceptedOn)
@@ -96,9 +97,10 @@ public static partial class RequestValidation
         v.AddRange("", letter.Validate().Where(f =>
             f.Field.StartsWith("destination_agency", StringComparison.Ordinal) || f.Field.StartsWith("destination_account", StringComparison.Ordinal) ||
             f.Field.StartsWith("handler", StringComparison.Ordinal)));
-        if (!v.Has("destination_agency.admdvs") && r.DestinationAgency!.Admdvs[..2] != nodeProvince)
-            v.Add("destination_agency.admdvs", $"the destination agency must be in this node's province {nodeProvince}");
         v.ThrowIfAny();
+        if (r.DestinationAgency!.Admdvs[..2] != nodeProvince)
+            throw new ActingProvinceException("destination_agency.admdvs", nodeProvince,
+                $"Node {nodeProvince} accepts applications for its own agencies only; the destination agency {r.DestinationAgency.Admdvs} is province {r.DestinationAgency.Admdvs[..2]}'s.");
     }
 
     public static void ValidateInformationTable(Proto.InformationTable t, long transferredAmountFen, DateOnly today)

@@ -24,9 +24,10 @@ public sealed class PublishEnrolmentHandler(NodeIdentity node, ExchangeMembershi
         var violations = new List<(string Field, string Description)>();
         var record = EnrolmentRequestValidation.Record(request.Record, "record", sync.Clock.Today, violations);
         if (request.ExpectedVersion < 0) violations.Add(("expected_version", "0 for a new record, otherwise the record's current version"));
-        if (record is not null && record.Province.Value != node.Province)
-            violations.Add(("record.insuplc_admdvs", $"must be a pooling region of this node's province {node.Province}: only the owner publishes a record"));
         if (violations.Count > 0) throw new InvalidRequestException(violations);
+        if (record!.Province.Value != node.Province)
+            throw new ActingProvinceException("record.insuplc_admdvs", node.Province,
+                $"The record's region is province {record.Province.Value}'s: only its owner publishes it, and this node is {node.Province}.");
 
         var personKey = PersonKey.Of(record!.Person).Value;
         await EnrolmentStore.LockPersonAsync(conn, tx, personKey, ct);
