@@ -44,6 +44,12 @@ public sealed record ClusterOptions
     /// </summary>
     public string SignatureAlgorithm { get; init; } = Gateway.Messaging.Signing.SignatureAlgorithms.Sm2Sm3;
 
+    /// <summary>
+    /// Provinces listed in the directory with a key but run by no node here (a member whose node is elsewhere): tests
+    /// sign envelopes as them to exercise the trust rules with a signature that verifies.
+    /// </summary>
+    public IReadOnlyList<string> DirectoryOnlyProvinces { get; init; } = [];
+
     /// <summary>Start each province's simulated province system with its node.</summary>
     public bool StartSimulators { get; init; } = true;
 }

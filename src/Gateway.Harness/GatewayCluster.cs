@@ -54,7 +54,7 @@ public sealed class GatewayCluster : IAsyncDisposable
         PostgresServer? postgres = null;
         RedisServer? redis = null;
         // Fresh keys each run, so the demo and the tests need no configuration and no secret is committed.
-        var keys = ClusterKeys.Create(options.Provinces, options.SignatureAlgorithm);
+        var keys = ClusterKeys.Create(options.Provinces.Concat(options.DirectoryOnlyProvinces).Distinct(), options.SignatureAlgorithm);
         string? redisNote = null;
         try
         {
