@@ -60,8 +60,7 @@ public sealed class EnvelopeVerifier(TrustDirectorySource source, string self)
                 : $"Key '{Bounded(sig.KeyId)}' is province {owner.Code}'s, not the sender {sender.Code}'s.");
         }
         if (key.Revoked) return new(SignatureCodes.KeyRevoked, $"Key '{key.KeyId}' of province {sender.Code} is revoked.");
-        if (e.SentAt is null) return new(SignatureCodes.Invalid, "The envelope has no sent_at.");
-        var sentAt = e.SentAt.ToDateTimeOffset();
+        if (SentAt(e) is not { } sentAt) return new(SignatureCodes.Invalid, "The envelope has no usable sent_at.");
         if (!key.ValidAt(sentAt))
             return new(SignatureCodes.KeyExpired, $"Key '{key.KeyId}' of province {sender.Code} was not valid at sent_at {sentAt:O}.");
         if (sig.Type != key.Algorithm)
@@ -79,14 +78,17 @@ public sealed class EnvelopeVerifier(TrustDirectorySource source, string self)
 
     public static SignatureProblem? CheckFresh(Envelope e, DateTimeOffset receivedAt, TimeSpan past, TimeSpan ahead)
     {
-        if (e.SentAt is null) return new(SignatureCodes.Stale, "The envelope has no sent_at.");
-        var sentAt = e.SentAt.ToDateTimeOffset();
+        if (SentAt(e) is not { } sentAt) return new(SignatureCodes.Stale, "The envelope has no usable sent_at.");
         if (sentAt < receivedAt - past)
             return new(SignatureCodes.Stale, $"Sent at {sentAt:O}, more than {past.TotalDays:0.##} day(s) before it arrived ({receivedAt:O}), and never seen before.");
         if (sentAt > receivedAt + ahead)
             return new(SignatureCodes.Stale, $"Sent at {sentAt:O}, more than {ahead.TotalMinutes:0.##} minute(s) after it arrived ({receivedAt:O}).");
         return null;
     }
+
+    /// <summary>sent_at as an instant, or null when absent or out of the Timestamp range (which would throw on conversion).</summary>
+    private static DateTimeOffset? SentAt(Envelope e) =>
+        e.SentAt is { Nanos: >= 0 and <= 999_999_999, Seconds: >= -62_135_596_800 and <= 253_402_300_799 } t ? t.ToDateTimeOffset() : null;
 
     private static string Bounded(string s)
     {
