@@ -185,6 +185,31 @@ public sealed class SignatureTests(SigningFixture fx) : IClassFixture<SigningFix
     }
 
     [Fact]
+    public async Task An_operators_re_apply_of_a_forged_dead_letter_verifies_it_again_and_stays_refused()
+    {
+        var (envelope, filing) = SigningFixture.FilingEnvelope();
+        EnvelopeSigner.Sign(envelope, ClusterKeys.Stranger(fx.Cluster.Keys.Current(Owner).KeyId));
+        var forged = envelope.ToByteArray();
+        await fx.ProduceAsync(Care, filing.FilingId, forged);
+        await fx.WaitForDeadLetterAsync(forged, "the forged envelope's dead letter");
+        await using var conn = new NpgsqlConnection(fx.Cluster[Care].ConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand("SELECT id FROM dead_letters WHERE payload = @p", conn);
+        cmd.Parameters.AddWithValue("p", forged);
+        var id = (long)(await cmd.ExecuteScalarAsync())!;
+
+        var ops = new Gateway.Contracts.Ops.V1.OpsService.OpsServiceClient(fx.Cluster[Care].Channel);
+        var result = await ops.ReapplyDeadLetterAsync(new Gateway.Contracts.Ops.V1.ReapplyDeadLetterRequest
+        {
+            DeadLetterId = id, Operator = "ops-a", Reason = "looks fine to me",
+        }, TransferDriver.Key());
+
+        Assert.Equal("STILL_REFUSED", result.Result);
+        Assert.StartsWith(SignatureCodes.Invalid + ":", result.Detail);
+        await fx.AssertNothingChangedAsync(envelope, filing);
+    }
+
+    [Fact]
     public async Task A_replay_outside_the_freshness_window_is_dead_lettered_stale_while_an_applied_id_replayed_late_is_deduplicated()
     {
         // Applied while fresh (55 minutes old, within the hour).
