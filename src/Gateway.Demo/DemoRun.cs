@@ -60,6 +60,7 @@ public sealed partial class DemoRun(string origin, string destination, bool useR
         grid.AddRow("Idempotency fast path", cluster.Redis is not null ? $"redis-server 127.0.0.1:{cluster.Redis.Port}" : "[yellow]in-memory[/]");
         foreach (var node in cluster.Nodes.Values)
             grid.AddRow($"node {node.Province} (gRPC)", node.Address.ToString());
+        grid.AddRow("Envelope signatures", $"on: {cluster.Options.SignatureAlgorithm}, keys generated for this run (docs/security.md)");
         AnsiConsole.Write(grid);
         if (cluster.RedisFallbackNote is not null) AnsiConsole.MarkupLineInterpolated($"[yellow]{cluster.RedisFallbackNote}[/]");
     }

@@ -38,6 +38,18 @@ public sealed record ClusterOptions
     /// </summary>
     public IReadOnlyDictionary<string, TimeProvider> Clocks { get; init; } = new Dictionary<string, TimeProvider>();
 
+    /// <summary>
+    /// Algorithm of the key pair generated for each province at start (signature.type): SM2-SM3 by default, or
+    /// ECDSA-P256-SHA256, RSA-PSS-SHA256, RSA-PKCS1-SHA256 (<see cref="Gateway.Messaging.Signing.SignatureAlgorithms"/>).
+    /// </summary>
+    public string SignatureAlgorithm { get; init; } = Gateway.Messaging.Signing.SignatureAlgorithms.Sm2Sm3;
+
+    /// <summary>
+    /// Provinces listed in the directory with a key but run by no node here (a member whose node is elsewhere): tests
+    /// sign envelopes as them to exercise the trust rules with a signature that verifies.
+    /// </summary>
+    public IReadOnlyList<string> DirectoryOnlyProvinces { get; init; } = [];
+
     /// <summary>Start each province's simulated province system with its node.</summary>
     public bool StartSimulators { get; init; } = true;
 }

@@ -16,8 +16,9 @@ public sealed class GatewayCluster : IAsyncDisposable
 {
     private readonly List<IAsyncDisposable> _owned = [];
 
-    private GatewayCluster(ClusterOptions options, EmbeddedKafkaBroker broker, PostgresServer postgres, RedisServer? redis)
+    private GatewayCluster(ClusterOptions options, EmbeddedKafkaBroker broker, PostgresServer postgres, RedisServer? redis, ClusterKeys keys)
     {
+        Keys = keys;
         Options = options;
         Broker = broker;
         Postgres = postgres;
@@ -28,6 +29,9 @@ public sealed class GatewayCluster : IAsyncDisposable
     public EmbeddedKafkaBroker Broker { get; }
     public PostgresServer Postgres { get; }
     public RedisServer? Redis { get; }
+
+    /// <summary>The run's province directory and each node's signing key (generated at start, deleted on dispose).</summary>
+    public ClusterKeys Keys { get; }
     public Dictionary<string, ProvinceNode> Nodes { get; } = new(StringComparer.Ordinal);
     public string? RedisFallbackNote { get; private set; }
 
@@ -49,6 +53,8 @@ public sealed class GatewayCluster : IAsyncDisposable
         });
         PostgresServer? postgres = null;
         RedisServer? redis = null;
+        // Fresh keys each run, so the demo and the tests need no configuration and no secret is committed.
+        var keys = ClusterKeys.Create(options.Provinces.Concat(options.DirectoryOnlyProvinces).Distinct(), options.SignatureAlgorithm);
         string? redisNote = null;
         try
         {
@@ -60,13 +66,13 @@ public sealed class GatewayCluster : IAsyncDisposable
             }
             else redisNote = "Redis disabled: the nodes use the IN-MEMORY idempotency fast path (PostgreSQL still holds every key).";
 
-            var cluster = new GatewayCluster(options, broker, postgres, redis) { RedisFallbackNote = redisNote };
+            var cluster = new GatewayCluster(options, broker, postgres, redis, keys) { RedisFallbackNote = redisNote };
             foreach (var province in options.Provinces)
             {
                 // All nodes share one local server (100 connections): keep each pool well below its share.
                 var connectionString = await postgres.CreateDatabaseAsync($"node_{province}", ct) + ";Maximum Pool Size=30";
                 var port = FreePort.Find();
-                var args = NodeArguments(options, province, port, connectionString, broker.BootstrapServers, redis?.Endpoint);
+                var args = NodeArguments(options, province, port, connectionString, broker.BootstrapServers, redis?.Endpoint, keys);
                 var registry = SyntheticRegistry.Create(province, options.PeoplePerProvince, options.Seed + int.Parse(province));
                 var node = new ProvinceNode(province, port, connectionString, args, options.NodesAsProcesses, registry,
                     options.Clocks.GetValueOrDefault(province));
@@ -88,11 +94,13 @@ public sealed class GatewayCluster : IAsyncDisposable
             if (redis is not null) await redis.DisposeAsync();
             if (postgres is not null) await postgres.DisposeAsync();
             broker.Dispose();
+            keys.Dispose();
             throw;
         }
     }
 
-    private static string[] NodeArguments(ClusterOptions options, string province, int port, string connectionString, string bootstrap, string? redisEndpoint)
+    private static string[] NodeArguments(ClusterOptions options, string province, int port, string connectionString, string bootstrap, string? redisEndpoint,
+        ClusterKeys keys)
     {
         var settings = new Dictionary<string, string>
         {
@@ -106,6 +114,8 @@ public sealed class GatewayCluster : IAsyncDisposable
             // The cluster is the whole exchange: index provinces and backfill owners come from these members.
             ["Gateway:ExchangeProvinces"] = string.Join(",", options.Provinces),
             ["Gateway:BackfillOnNewDatabase"] = options.BackfillOnNewDatabase ? "true" : "false",
+            ["Gateway:DirectoryPath"] = keys.DirectoryPath,
+            ["Gateway:Signing:PrivateKeyPath"] = keys.KeyPath(province),
             ["Logging:LogLevel:Default"] = options.NodeLogLevel,
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
         };
@@ -122,5 +132,6 @@ public sealed class GatewayCluster : IAsyncDisposable
         if (Redis is not null) await Redis.DisposeAsync();
         await Postgres.DisposeAsync();
         Broker.Dispose();
+        Keys.Dispose();
     }
 }

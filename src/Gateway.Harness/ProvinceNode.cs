@@ -38,6 +38,8 @@ public sealed class ProvinceNode : IAsyncDisposable
     public GrpcChannel Channel { get; }
     public SyntheticRegistry Registry { get; }
     public SimulatedProvinceSystem? Simulator { get; internal set; }
+    /// <summary>The in-process node's services while it runs (null for a node run as a process).</summary>
+    public IServiceProvider? Services => _app?.Services;
     public bool IsRunning => _asProcess ? _process is { HasExited: false } : _app is not null;
     public int? ProcessId => _process?.Id;
 

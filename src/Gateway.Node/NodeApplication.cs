@@ -1,5 +1,6 @@
 using Gateway.Idempotency;
 using Gateway.Messaging;
+using Gateway.Messaging.Signing;
 using Gateway.Node.Exchange;
 using Gateway.Node.Grpc;
 using Gateway.Node.Idempotency;
@@ -62,6 +63,8 @@ public static class NodeApplication
 
         builder.Services.UseGuardedRequestDecoding(); // after every AddGrpc: undecodable bodies are INVALID_ARGUMENT
         var app = builder.Build();
+        // Loaded now, not on first use: a directory or key that does not load stops the node before it serves.
+        app.Services.GetRequiredService<TrustDirectorySource>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         app.MapGrpcService<TransferGrpcService>();
@@ -193,9 +196,39 @@ public static class NodeApplication
             missing.Add("ConnectionStrings:Node (the node's PostgreSQL store of record)");
         if (string.IsNullOrWhiteSpace(config[$"{KafkaOptions.SectionName}:BootstrapServers"]))
             missing.Add("Kafka:BootstrapServers (the broker list the nodes exchange envelopes through)");
+        missing.AddRange(SigningOptionsFrom(config).Missing());
         if (missing.Count > 0)
             throw new NodeConfigurationException("The node cannot start; its configuration lacks: " + string.Join("; ", missing) +
                 ". See deploy/node.example.json and docs/architecture.md (Configuration).");
+    }
+
+    /// <summary>"Gateway:DirectoryPath" and "Gateway:Signing:*" (docs/security.md).</summary>
+    private static SigningOptions SigningOptionsFrom(IConfiguration config)
+    {
+        var options = new SigningOptions();
+        config.GetSection(SigningOptions.Section).Bind(options);
+        options.DirectoryPath ??= config[SigningOptions.DirectoryPathSetting];
+        return options;
+    }
+
+    /// <summary>Envelope signing and verification against the province directory, which is watched for changes.</summary>
+    private static void AddSigning(IServiceCollection services, IConfiguration config)
+    {
+        var options = SigningOptionsFrom(config);
+        services.AddSingleton(sp =>
+        {
+            try
+            {
+                return new TrustDirectorySource(options, sp.GetRequiredService<NodeIdentity>().Province, sp.GetRequiredService<TimeProvider>(),
+                    sp.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.Signing"));
+            }
+            catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException)
+            {
+                throw new NodeConfigurationException($"The node cannot start: the province directory or its signing key does not load: {ex.Message}");
+            }
+        });
+        services.AddSingleton<EnvelopeSigner>();
+        services.AddSingleton(sp => new EnvelopeVerifier(sp.GetRequiredService<TrustDirectorySource>(), sp.GetRequiredService<NodeIdentity>().Province));
     }
 
     private static void AddExchange(WebApplicationBuilder builder)
@@ -235,6 +268,7 @@ public static class NodeApplication
         services.AddSingleton<IdempotentCalls>();
         services.AddSingleton<BatchedCalls>();
         services.AddSingleton<AdmissionInterceptor>(); // one limiter for the node, not one per call
+        AddSigning(services, config);
         services.AddSingleton<EnvelopeFactory>();
         services.AddSingleton<TransferViews>();
         services.AddSingleton<InboxHealth>();

@@ -22,7 +22,8 @@ public sealed class PoisonMessageTests(ProcessClusterFixture fx)
         var kafka = new KafkaProbe(fx.Cluster.Broker.BootstrapServers);
         var db = fx.Db(Destination);
         var garbage = Encoding.UTF8.GetBytes($"this is not an envelope {Guid.NewGuid():N}");
-        var unknown = new Envelope
+        // Signed by the origin, so it is refused for its type, not its signature.
+        var unknown = fx.Cluster.Keys.Signed(new Envelope
         {
             MessageId = $"{Origin}:fault-test:{Guid.NewGuid():N}",
             MessageType = "FilingTeleported",
@@ -33,7 +34,7 @@ public sealed class PoisonMessageTests(ProcessClusterFixture fx)
             SchemaVersion = "1.0",
             Payload = ByteString.CopyFromUtf8("{}"),
             Attempt = 1,
-        }.ToByteArray();
+        });
 
         await kafka.ProduceAsync(TopicNames.Inbox(Destination), "poison", garbage);
         await kafka.ProduceAsync(TopicNames.Inbox(Destination), "poison", unknown);

@@ -29,6 +29,7 @@ public sealed class ProcessClusterFixture : IAsyncLifetime
             NodesAsProcesses = true,
             StartSimulators = startSimulators,
             PeoplePerProvince = peoplePerProvince,
+            DirectoryOnlyProvinces = ["44"], // the trust tests' stranger: a listed member, so its forgeries verify and reach the trust rules
             NodeSettings = new Dictionary<string, string>
             {
                 ["Gateway:ResendFirstDelay"] = "00:00:01",

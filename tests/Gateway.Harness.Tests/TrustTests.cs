@@ -252,7 +252,8 @@ public sealed class TrustTests(ProcessClusterFixture fx)
         });
     }
 
-    private static byte[] Forge(string sender, string receiver, string correlationId, IMessage payload) => new Envelope
+    /// <summary>Signed with the sender's own key: these test the trust rules, which apply to envelopes that verify.</summary>
+    private byte[] Forge(string sender, string receiver, string correlationId, IMessage payload) => fx.Cluster.Keys.Signed(new Envelope
     {
         MessageId = $"{sender}:{correlationId}:forged:{Guid.NewGuid():N}",
         MessageType = payload.Descriptor.Name,
@@ -263,7 +264,7 @@ public sealed class TrustTests(ProcessClusterFixture fx)
         SchemaVersion = "1.0",
         Payload = payload.ToByteString(),
         Attempt = 1,
-    }.ToByteArray();
+    });
 
     private static async Task<string> OutboxStatusAsync(NodeDb db, string messageId) =>
         (string)(await db.ScalarAsync("SELECT status FROM outbox WHERE message_id = @id", ("id", messageId)))!;

@@ -81,7 +81,7 @@ public sealed class BackfillCallTests(ThreeProvinceFixture fx)
             SenderProvince = Owner, ReceiverProvince = Sichuan, CorrelationId = "51Bforged",
             SentAt = Timestamp.FromDateTime(DateTime.UtcNow), SchemaVersion = "1.0", Payload = page.ToByteString(), Attempt = 1,
         };
-        var bytes = envelope.ToByteArray();
+        var bytes = fx.Cluster.Keys.Signed(envelope); // signed by the owner: refused by the backfill rule, not the signature
 
         await fx.ProduceAsync(Sichuan, "forged", bytes);
 

@@ -354,7 +354,8 @@ public sealed class EnrolmentSyncTests(EnrolmentClusterFixture fx)
                 (SELECT count(*) FROM work_items), (SELECT count(*) FROM duplicate_findings))
             """))!;
 
-    private static Envelope Forge(string sender, string receiver, string correlationId, IMessage payload) => new()
+    /// <summary>Signed with the sender's own key: these test the owner and index rules, which apply to envelopes that verify.</summary>
+    private Envelope Forge(string sender, string receiver, string correlationId, IMessage payload) => fx.Cluster.Keys.Sign(new Envelope
     {
         MessageId = $"{sender}:{correlationId}:forged:{Guid.NewGuid():N}",
         MessageType = payload.Descriptor.Name,
@@ -365,5 +366,5 @@ public sealed class EnrolmentSyncTests(EnrolmentClusterFixture fx)
         SchemaVersion = "1.0",
         Payload = payload.ToByteString(),
         Attempt = 1,
-    };
+    });
 }

@@ -145,7 +145,7 @@ public sealed class FilingSyncTests(ThreeProvinceFixture fx)
 
         // Version 1 of each again, from the real owner, with fresh message ids: both are acknowledged and ignored.
         var stale = new[] { Envelope(Owner, kept, 1, FilingAction.New), Envelope(Owner, moved, 1, FilingAction.New) };
-        foreach (var e in stale) await fx.ProduceAsync(Sichuan, "stale", e.ToByteArray());
+        foreach (var e in stale) await fx.ProduceAsync(Sichuan, "stale", fx.Cluster.Keys.Signed(e));
         foreach (var e in stale)
             await WaitUntilAsync(async () => await fx.CountAsync(Sichuan, "SELECT count(*) FROM inbox WHERE message_id = @id", ("id", e.MessageId)) == 1,
                 "the stale envelope's inbox row");
@@ -172,7 +172,7 @@ public sealed class FilingSyncTests(ThreeProvinceFixture fx)
         var forged = Envelope(sender, forgedContent, 9, FilingAction.Change, owner);
         var logBefore = await fx.CountAsync(Sichuan, "SELECT count(*) FROM record_changes");
 
-        var bytes = forged.ToByteArray();
+        var bytes = fx.Cluster.Keys.Signed(forged); // signed by its sender: refused by the owner rules, not the signature
         await fx.ProduceAsync(Sichuan, "forged", bytes);
         string? reason = null;
         await WaitUntilAsync(async () => (reason = (await fx.QueryAsync(Sichuan, "SELECT reason FROM dead_letters WHERE payload = @p",
@@ -193,7 +193,7 @@ public sealed class FilingSyncTests(ThreeProvinceFixture fx)
         var filing = NewFiling(); // for care in 51, sent to 11
         var forged = Envelope(Owner, WithStatus(filing), 1, FilingAction.New);
         forged.ReceiverProvince = Beijing;
-        var bytes = forged.ToByteArray();
+        var bytes = fx.Cluster.Keys.Signed(forged); // signed by its sender: refused by the owner rules, not the signature
         await fx.ProduceAsync(Beijing, "forged", bytes);
         string? reason = null;
         await WaitUntilAsync(async () => (reason = (await fx.QueryAsync(Beijing, "SELECT reason FROM dead_letters WHERE payload = @p",

@@ -24,7 +24,11 @@ public sealed class ThreeProvinceFixture : IAsyncLifetime
     public GatewayCluster Cluster { get; private set; } = null!;
 
     public async Task InitializeAsync() =>
-        Cluster = await GatewayCluster.StartAsync(new ClusterOptions { Provinces = [Owner, Sichuan, Beijing], StartSimulators = false, PeoplePerProvince = 5 });
+        Cluster = await GatewayCluster.StartAsync(new ClusterOptions
+        {
+            Provinces = [Owner, Sichuan, Beijing], StartSimulators = false, PeoplePerProvince = 5,
+            DirectoryOnlyProvinces = ["44"], // a listed stranger: its forgeries verify and reach the owner rules
+        });
 
     public async Task DisposeAsync()
     {

@@ -41,7 +41,8 @@ public sealed class WithdrawalOrderTests(ClusterFixture fx)
         Assert.Equal(0, await fx.CountAsync("15", "SELECT count(*) FROM dead_letters WHERE message_id = @id", ("id", letter.MessageId)));
     }
 
-    private static Envelope Envelope(string transferId, string step, IMessage payload) => new()
+    /// <summary>As the destination's node would send it, signed with its key.</summary>
+    private Envelope Envelope(string transferId, string step, IMessage payload) => fx.Cluster.Keys.Sign(new Envelope
     {
         MessageId = $"51:{transferId}:{step}",
         MessageType = payload.Descriptor.Name,
@@ -52,7 +53,7 @@ public sealed class WithdrawalOrderTests(ClusterFixture fx)
         SchemaVersion = "1.0",
         Payload = payload.ToByteString(),
         Attempt = 1,
-    };
+    });
 
     private static async Task PublishAsync(EnvelopeProducer producer, Envelope envelope)
     {

@@ -26,6 +26,9 @@ public static class Outbound
     /// </param>
     public static Task<bool> EnqueueAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Envelope envelope, string? partitionKey, CancellationToken ct)
     {
+        // Built by EnvelopeFactory, which signs: an unsigned envelope here is a bug, and every receiver would refuse it.
+        if (envelope.Signature is not { Value.IsEmpty: false })
+            throw new InvalidOperationException($"A {envelope.MessageType} envelope reached the outbox unsigned; build envelopes with EnvelopeFactory.");
         var bytes = envelope.ToByteArray();
         if (bytes.Length > MaxEnvelopeBytes) throw new EnvelopeTooLargeException(envelope.MessageType, bytes.Length, MaxEnvelopeBytes);
         return OutboxStore.EnqueueAsync(conn, tx, new OutboxMessage(
