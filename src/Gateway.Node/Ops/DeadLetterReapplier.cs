@@ -41,7 +41,8 @@ public sealed class DeadLetterReapplier(InboundApply apply, EnvelopeFactory enve
         await tx.SaveAsync("reapply", ct);
         try
         {
-            var outcome = await apply.ApplyAsync(conn, tx, envelope, null, ct);
+            // Freshness is judged at its first arrival: an old dead letter re-applied today is not stale for that.
+            var outcome = await apply.ApplyAsync(conn, tx, envelope, null, row.FirstSeenAt, ct);
             await tx.ReleaseAsync("reapply", ct);
             result = outcome == InboundOutcome.Duplicate ? AlreadyApplied : Applied;
             detail = outcome == InboundOutcome.Duplicate ? "The envelope had already taken effect; nothing was applied again." : "Applied.";
