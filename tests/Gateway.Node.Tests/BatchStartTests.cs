@@ -23,8 +23,8 @@ public sealed class BatchStartTests(ClusterFixture fx)
     {
         var people = Enumerable.Range(0, 4).Select(_ => fx.Driver.PickPerson("15", EnrolmentState.Suspended)).ToList();
         var docs = Docs("15");
-        var wrongProvince = docs.BuildCertificate(people[1], null, ClusterFixture.Today);
-        wrongProvince.InsuplcAdmdvs = "510100";
+        // Well formed, but 51's: node 15 does not act for province 51.
+        var wrongProvince = Docs("51").BuildCertificate(fx.Cluster["51"].Registry.People[0], null, ClusterFixture.Today);
         var keys = Enumerable.Range(0, 4).Select(_ => Guid.NewGuid().ToString("N")).ToList();
         var request = new IssueCertificatesRequest
         {
