@@ -52,4 +52,7 @@ public sealed record ClusterOptions
 
     /// <summary>Start each province's simulated province system with its node.</summary>
     public bool StartSimulators { get; init; } = true;
+
+    /// <summary>An extra log provider for in-process nodes (tests read what the nodes logged), at <see cref="NodeLogLevel"/>.</summary>
+    public Microsoft.Extensions.Logging.ILoggerProvider? NodeLogs { get; init; }
 }

@@ -75,7 +75,7 @@ public sealed class GatewayCluster : IAsyncDisposable
                 var args = NodeArguments(options, province, port, connectionString, broker.BootstrapServers, redis?.Endpoint, keys);
                 var registry = SyntheticRegistry.Create(province, options.PeoplePerProvince, options.Seed + int.Parse(province));
                 var node = new ProvinceNode(province, port, connectionString, args, options.NodesAsProcesses, registry,
-                    options.Clocks.GetValueOrDefault(province));
+                    options.Clocks.GetValueOrDefault(province), options.NodeLogs);
                 cluster.Nodes[province] = node;
                 cluster._owned.Add(node);
                 await node.StartAsync(ct);

@@ -16,11 +16,13 @@ public sealed class ProvinceNode : IAsyncDisposable
     private Process? _process;
 
     private readonly TimeProvider? _time;
+    private readonly Microsoft.Extensions.Logging.ILoggerProvider? _logs;
 
     internal ProvinceNode(string province, int port, string connectionString, string[] args, bool asProcess, SyntheticRegistry registry,
-        TimeProvider? time = null)
+        TimeProvider? time = null, Microsoft.Extensions.Logging.ILoggerProvider? logs = null)
     {
         _time = time;
+        _logs = logs;
         Province = province;
         Port = port;
         ConnectionString = connectionString;
@@ -62,9 +64,11 @@ public sealed class ProvinceNode : IAsyncDisposable
         else
         {
             // A test's clock replaces the system one, so it can move the node's "now" (deadlines, overdue) while it runs.
-            var app = _time is { } time
-                ? NodeApplication.Build(_args, b => b.Services.AddSingleton(time))
-                : NodeApplication.Build(_args);
+            var app = NodeApplication.Build(_args, b =>
+            {
+                if (_time is { } time) b.Services.AddSingleton(time);
+                if (_logs is { } logs) b.Services.AddSingleton(logs); // every ILoggerProvider in the container is one the host logs to
+            });
             await app.StartNodeAsync(ct);
             _app = app;
         }

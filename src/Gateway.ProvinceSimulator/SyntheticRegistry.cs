@@ -136,7 +136,7 @@ public sealed class SyntheticRegistry
     private static string Normalize(string certno) => certno.Trim().ToUpperInvariant();
 
     private static KeyNotFoundException UnknownPerson(string certno) =>
-        new($"No person with identity number ending {Mask(certno)} in this registry.");
+        new($"No person with identity number {Mask(certno)} in this registry.");
 
-    internal static string Mask(string certno) => certno.Length > 4 ? "****" + certno[^4..] : "****";
+    internal static string Mask(string certno) => Gateway.Domain.Values.PersonalData.Mask(Gateway.Domain.Values.PersonalDataKind.IdentityNumber, certno);
 }

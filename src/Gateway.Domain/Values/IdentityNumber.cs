@@ -45,9 +45,8 @@ public readonly record struct IdentityNumber(CertificateDocumentType DocumentTyp
         return age;
     }
 
-    /// <summary>For logs: region and last four characters kept, the rest masked (phase-2 rule: no identity numbers in clear).</summary>
-    public string ToMaskedString() =>
-        Value is null ? "" : Value.Length <= 8 ? new string('*', Value.Length) : Value[..4] + new string('*', Value.Length - 8) + Value[^4..];
+    /// <summary>For logs and screens: <see cref="PersonalData.Mask"/> (region and last four characters kept).</summary>
+    public string ToMaskedString() => PersonalData.Mask(PersonalDataKind.IdentityNumber, Value);
 
     public override string ToString() => Value ?? "";
 
