@@ -19,6 +19,7 @@ public sealed class BenchmarkReport(BenchmarkSettings settings, BenchmarkResults
         PrintMemory();
         PrintHostile();
         PrintOpsResend();
+        PrintSignatures();
         PrintRatios();
         PrintTargets();
     }
@@ -205,6 +206,26 @@ public sealed class BenchmarkReport(BenchmarkSettings settings, BenchmarkResults
         if (r.HostileProcess is { } p)
             table.AddRow($"[bold]node {BenchmarkRun.Second} as its own process[/] ({p.Calls.Calls:N0} calls, {p.Calls.Unexpected} unexpected, {p.Calls.StreamResets} stream resets)",
                 $"resident {Format.Bytes(p.IdleRssBytes)} idle → peak {Format.Bytes(p.PeakRssBytes)} → {Format.Bytes(p.SettledRssBytes)} {p.Settle.TotalSeconds:0} s later");
+        AnsiConsole.Write(table);
+    }
+
+    private void PrintSignatures()
+    {
+        if (r.SignaturesOff is not { } off) return;
+        var table = new Table().Border(TableBorder.Rounded).Title("[bold]Signatures: cost per envelope, and throughput on beside off (same run)[/]")
+            .AddColumns("figure", "signatures on (SM2-SM3)", "signatures off", "on ÷ off", "target");
+        foreach (var c in off.Costs)
+            table.AddRow(Markup.Escape($"{c.Algorithm}: sign / verify one {Format.Bytes(c.EnvelopeBytes)} envelope (one thread, {c.Envelopes} each)"),
+                $"{c.SignMicroseconds:N0} µs / {c.VerifyMicroseconds:N0} µs", "", "", "");
+        void Ratio(string what, Spread on, Spread offRate)
+        {
+            var ratio = on.Median / offRate.Median;
+            table.AddRow(Markup.Escape(what), on.Show(Format.Rate), offRate.Show(Format.Rate), $"{ratio:N2}×", ratio >= 0.9 ? "≥ 0.90×: [green]met[/]" : "≥ 0.90×: [red]not met[/]");
+        }
+        if (r.Burst.Count > 0 && off.Burst.Count > 0)
+            Ratio($"burst of {settings.Burst}: transfers/s", r.Burst.Spread(b => b.TransfersPerSecond), off.Burst.Spread(b => b.TransfersPerSecond));
+        if (r.FilingApply.Count > 0 && off.FilingApply.Count > 0)
+            Ratio($"{settings.SyncChanges} filings: applied/s at {BenchmarkRun.Second}", r.FilingApply.Spread(a => a.PerSecond), off.FilingApply.Spread(a => a.PerSecond));
         AnsiConsole.Write(table);
     }
 

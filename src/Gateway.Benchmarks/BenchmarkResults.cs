@@ -29,6 +29,7 @@ public sealed class BenchmarkResults
     public HostileResult? Hostile { get; set; }
     public HostileProcessResult? HostileProcess { get; set; }
     public OpsResendResult? OpsResend { get; set; }
+    public SignaturesOffResult? SignaturesOff { get; set; }
     /// <summary>Record sync: apply throughput per repetition with its raw Kafka baseline, one backfill, one duplicate-check series.</summary>
     public List<SyncApplyResult> FilingApply { get; } = [];
     public List<SyncApplyResult> EnrolmentApply { get; } = [];

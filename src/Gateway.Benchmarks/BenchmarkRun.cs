@@ -201,6 +201,20 @@ public sealed class BenchmarkRun(BenchmarkSettings settings)
             }
         }
 
+        if (settings.SignaturesOff && !settings.SyncOnly && results.Burst.Count > 0)
+        {
+            try
+            {
+                var size = results.Burst[^1].AverageEnvelopeBytes > 0 ? (int)Math.Round(results.Burst[^1].AverageEnvelopeBytes) : 1024;
+                Step($"Signatures: sign and verify per {size}-byte envelope, every algorithm; then the burst and filing apply again with Gateway:Signing:Disabled (own two nodes)");
+                results.SignaturesOff = await SignatureCostBenchmark.RunAsync(settings, size, ct);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                results.Problems.Add($"signatures-off run stopped early: {ex.GetType().Name}: {ex.Message}");
+            }
+        }
+
         if (settings.OpsResend > 0 && !settings.SyncOnly)
         {
             try

@@ -49,6 +49,9 @@ public sealed record BenchmarkSettings
     /// <summary>Failed letters re-sent by the operators' paced bulk re-send (0 skips the phase).</summary>
     public int OpsResend { get; init; } = 1_000;
 
+    /// <summary>Run the burst and filing apply again on a cluster with signatures off, beside the main run's (on).</summary>
+    public bool SignaturesOff { get; init; } = true;
+
     /// <summary>Upper bound on waiting for the last change of an apply-throughput run to be applied.</summary>
     public TimeSpan SyncTimeout { get; init; } = TimeSpan.FromMinutes(2);
 

@@ -14,12 +14,13 @@ var syncOnly = new Option<bool>("--sync-only") { Description = "Only the record-
 var syncFilings = new Option<int?>("--sync-filings") { Description = "Filings, and as many enrolment changes, called at the owner in the sync apply phase (default 2000; 300 with --quick)" };
 var backfillFilings = new Option<int?>("--backfill-filings") { Description = "Owner filings bulk-loaded and backfilled into the province of care (default 200000; 10000 with --quick; 0 skips)" };
 var opsResend = new Option<int?>("--ops-resend") { Description = "Failed letters re-sent by the operators' paced bulk re-send, through the CLI (default 1000; 100 with --quick; 0 skips)" };
+var noSignaturesOff = new Option<bool>("--no-signatures-off") { Description = "Skip the second cluster with signatures off (the signing cost comparison)" };
 var noRedis = new Option<bool>("--no-redis") { Description = "Nodes use the in-memory idempotency fast path instead of a private redis-server" };
 
 var root = new RootCommand(
     "Gateway benchmarks: the transfer path (single, burst), node calls, record sync (apply, backfill, duplicate check), hostile calls and memory, each beside a baseline " +
     "measured in the same run (bare gRPC, Redis, PostgreSQL commits, raw Kafka), with the issue's targets.");
-foreach (var option in new Option[] { quick, single, burst, repeat, duration, concurrency, kafkaMessages, hostile, hostileProcess, syncOnly, syncFilings, backfillFilings, opsResend, noRedis }) root.Options.Add(option);
+foreach (var option in new Option[] { quick, single, burst, repeat, duration, concurrency, kafkaMessages, hostile, hostileProcess, syncOnly, syncFilings, backfillFilings, opsResend, noSignaturesOff, noRedis }) root.Options.Add(option);
 root.Validators.Add(result =>
 {
     if (result.GetValue(single) is < 1 or > 10_000) result.AddError("--single must be between 1 and 10000");
@@ -51,6 +52,7 @@ root.SetAction((parse, ct) =>
         SyncChanges = parse.GetValue(syncFilings) ?? defaults.SyncChanges,
         BackfillFilings = parse.GetValue(backfillFilings) ?? defaults.BackfillFilings,
         OpsResend = parse.GetValue(opsResend) ?? defaults.OpsResend,
+        SignaturesOff = !parse.GetValue(noSignaturesOff),
     };
     return new BenchmarkRun(settings).RunAsync(ct);
 });

@@ -167,6 +167,8 @@ public static class NodeApplication
             if (applied.Contains(1) && app.Services.GetRequiredService<IOptions<NodeOptions>>().Value.BackfillOnNewDatabase)
                 await StartFirstBackfillAsync(app, db, ct);
         }
+        if (app.Services.GetService<TrustDirectorySource>() is { Options.Disabled: true })
+            app.Logger.LogWarning("SIGNATURES OFF (Gateway:Signing:Disabled, a measurement on the embedded broker): envelopes are neither signed nor verified");
         await app.StartAsync(ct);
     }
 
@@ -197,6 +199,9 @@ public static class NodeApplication
         if (string.IsNullOrWhiteSpace(config[$"{KafkaOptions.SectionName}:BootstrapServers"]))
             missing.Add("Kafka:BootstrapServers (the broker list the nodes exchange envelopes through)");
         missing.AddRange(SigningOptionsFrom(config).Missing());
+        if (SigningOptionsFrom(config).Disabled && !string.Equals(config[$"{KafkaOptions.SectionName}:EmbeddedBroker"], "true", StringComparison.OrdinalIgnoreCase))
+            throw new NodeConfigurationException("Gateway:Signing:Disabled is for measuring the cost of signatures against the embedded broker only; " +
+                "a node on a real Kafka cluster always signs and verifies.");
         if (missing.Count > 0)
             throw new NodeConfigurationException("The node cannot start; its configuration lacks: " + string.Join("; ", missing) +
                 ". See deploy/node.example.json and docs/architecture.md (Configuration).");

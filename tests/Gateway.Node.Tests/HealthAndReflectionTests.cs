@@ -49,4 +49,14 @@ public sealed class NodeConfigurationTests
         Assert.Contains("'99' is not a known", ex.Message);
         Assert.DoesNotContain("ConnectionStrings:Node", ex.Message);
     }
+
+    [Fact]
+    public void Signatures_are_switched_off_only_for_a_measurement_on_the_embedded_broker()
+    {
+        string[] node = ["--Gateway:Province=15", "--ConnectionStrings:Node=Host=127.0.0.1;Port=1", "--Kafka:BootstrapServers=127.0.0.1:1",
+            "--Gateway:DirectoryPath=/nonexistent", "--Gateway:Signing:PrivateKey=x", "--Gateway:Signing:Disabled=true"];
+        var ex = Assert.Throws<NodeConfigurationException>(() => NodeApplication.Build(node));
+        Assert.Contains("Gateway:Signing:Disabled", ex.Message);
+        Assert.Contains("embedded broker", ex.Message);
+    }
 }

@@ -27,6 +27,13 @@ public sealed class SigningOptions
     /// <summary>How far ahead of this node's clock an envelope's sent_at may be (clock skew; default 5 minutes).</summary>
     public TimeSpan FreshnessAhead { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Measurement only: no signing and no signature check (the directory's sender and may-send rules still hold), so
+    /// the benchmark can set the same run with signatures off beside them on. Refused unless the node uses the embedded
+    /// broker on loopback.
+    /// </summary>
+    public bool Disabled { get; set; }
+
     /// <summary>The settings this node lacks to sign and verify, in words an operator can act on.</summary>
     public IEnumerable<string> Missing()
     {
