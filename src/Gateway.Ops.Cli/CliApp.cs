@@ -69,7 +69,7 @@ public static class CliApp
             _ => ExitCodes.Other,
         };
         var label = code switch { ExitCodes.Refused => "refused", ExitCodes.Unreachable => "unreachable", _ => "failed" };
-        await error.WriteLineAsync($"{label}: {ToUpperSnake(rpc.StatusCode)}: {rpc.Status.Detail}");
+        await error.WriteLineAsync($"{label}: {Gateway.Contracts.StatusNames.Of(rpc.StatusCode)}: {rpc.Status.Detail}");
         var status = rpc.GetRpcStatus();
         if (status?.GetDetail<ErrorInfo>() is { } info)
         {
@@ -80,17 +80,4 @@ public static class CliApp
             foreach (var v in bad.FieldViolations) await error.WriteLineAsync($"field {v.Field}: {v.Description}");
         return code;
     }
-
-    private static string ToUpperSnake(StatusCode code) => code switch
-    {
-        StatusCode.FailedPrecondition => "FAILED_PRECONDITION",
-        StatusCode.InvalidArgument => "INVALID_ARGUMENT",
-        StatusCode.NotFound => "NOT_FOUND",
-        StatusCode.DeadlineExceeded => "DEADLINE_EXCEEDED",
-        StatusCode.ResourceExhausted => "RESOURCE_EXHAUSTED",
-        StatusCode.AlreadyExists => "ALREADY_EXISTS",
-        StatusCode.PermissionDenied => "PERMISSION_DENIED",
-        StatusCode.Unauthenticated => "UNAUTHENTICATED",
-        _ => code.ToString().ToUpperInvariant(),
-    };
 }

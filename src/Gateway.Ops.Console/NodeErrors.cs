@@ -45,7 +45,7 @@ public static class NodeErrors
 
     public static IEnumerable<string> Lines(RpcException rpc)
     {
-        var lines = new List<string> { $"{Code(rpc.StatusCode)}: {rpc.Status.Detail}" };
+        var lines = new List<string> { $"{Gateway.Contracts.StatusNames.Of(rpc.StatusCode)}: {rpc.Status.Detail}" };
         Google.Rpc.Status? status = null;
         try { status = rpc.GetRpcStatus(); } catch (Google.Protobuf.InvalidProtocolBufferException) { }
         if (status?.GetDetail<ErrorInfo>() is { } info)
@@ -59,17 +59,4 @@ public static class NodeErrors
             lines.Add("Check that the node runs and that Console:Node (--node) names its gRPC address.");
         return lines;
     }
-
-    private static string Code(StatusCode code) => code switch
-    {
-        StatusCode.FailedPrecondition => "FAILED_PRECONDITION",
-        StatusCode.InvalidArgument => "INVALID_ARGUMENT",
-        StatusCode.NotFound => "NOT_FOUND",
-        StatusCode.DeadlineExceeded => "DEADLINE_EXCEEDED",
-        StatusCode.ResourceExhausted => "RESOURCE_EXHAUSTED",
-        StatusCode.AlreadyExists => "ALREADY_EXISTS",
-        StatusCode.PermissionDenied => "PERMISSION_DENIED",
-        StatusCode.Unauthenticated => "UNAUTHENTICATED",
-        _ => code.ToString().ToUpperInvariant(),
-    };
 }
