@@ -219,8 +219,9 @@ public sealed class BenchmarkReport(BenchmarkSettings settings, BenchmarkResults
                 $"{c.SignMicroseconds:N0} µs / {c.VerifyMicroseconds:N0} µs", "", "", "");
         void Ratio(string what, Spread on, Spread offRate)
         {
-            var ratio = on.Median / offRate.Median;
-            table.AddRow(Markup.Escape(what), on.Show(Format.Rate), offRate.Show(Format.Rate), $"{ratio:N2}×", ratio >= 0.9 ? "≥ 0.90×: [green]met[/]" : "≥ 0.90×: [red]not met[/]");
+            var ratio = offRate.Median > 0 ? on.Median / offRate.Median : double.NaN;
+            table.AddRow(Markup.Escape(what), on.Show(Format.Rate), offRate.Show(Format.Rate), double.IsNaN(ratio) ? "n/a" : $"{ratio:N2}×",
+                ratio >= 0.9 ? "≥ 0.90×: [green]met[/]" : "≥ 0.90×: [red]not met[/]");
         }
         if (r.Burst.Count > 0 && off.Burst.Count > 0)
             Ratio($"burst of {settings.Burst}: transfers/s", r.Burst.Spread(b => b.TransfersPerSecond), off.Burst.Spread(b => b.TransfersPerSecond));

@@ -22,9 +22,17 @@ public sealed record SignatureProblem(string Code, string Message);
 /// <summary>Signs this node's envelopes with its current key: once, when the envelope is built for the outbox.</summary>
 public sealed class EnvelopeSigner(TrustDirectorySource source)
 {
+    /// <summary>The signature type of envelopes built with Gateway:Signing:Disabled; no verifying node accepts it.</summary>
+    public const string UnsignedForMeasurement = "NONE-MEASUREMENT";
+
     public void Sign(Envelope envelope)
     {
-        if (source.Options.Disabled) return;
+        if (source.Options.Disabled)
+        {
+            // Marked, so the outbox can tell a measurement's envelopes from a bug that skipped signing.
+            envelope.Signature = new Signature { Type = UnsignedForMeasurement, KeyId = "", Value = ByteString.CopyFromUtf8(UnsignedForMeasurement) };
+            return;
+        }
         var key = source.Current.SigningKey;
         envelope.Signature = new Signature { Type = key.Algorithm, KeyId = key.KeyId };
         envelope.Signature.Value = ByteString.CopyFrom(SignatureAlgorithms.Sign(key.Algorithm, key.PrivateKey, EnvelopeCanonicalForm.Of(envelope)));
