@@ -172,8 +172,8 @@ public sealed class MessageLogTests(MessageLogFixture fx) : IClassFixture<Messag
         Assert.Equal(MessageLogFormat.Sm3(Encoding.UTF8.GetBytes(json)), logged);
 
         // Non-repudiation: the receiver's digest of an envelope is the sender's, and both are the digest of the envelope as sent.
-        // Contact letters go from the origin to the destination.
-        var (sender, receiver) = (Origin, Destination);
+        // The destination sends the contact letter to the origin.
+        var (sender, receiver) = (Destination, Origin);
         var letterId = (await fx.StringsAsync(sender, "SELECT message_id FROM outbox WHERE message_type = 'ContactLetterSent' ORDER BY id LIMIT 1"))[0];
         var payload = await fx.ScalarAsync<byte[]>(sender, "SELECT payload FROM outbox WHERE message_id = @id", ("id", letterId));
         var expected = MessageLogFormat.EnvelopeDigest(Envelope.Parser.ParseFrom(payload));
