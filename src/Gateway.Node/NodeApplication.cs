@@ -153,6 +153,8 @@ public static class NodeApplication
         services.AddSingleton<RefusedActionAudit>();
         services.AddSingleton<ResendJobRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<ResendJobRunner>());
+        services.AddSingleton<ListMessageLogHandler>();
+        services.AddSingleton<ListMessageLogHeadsHandler>();
     }
 
     /// <summary>Applies migrations, then starts serving. Use instead of RunAsync/StartAsync.</summary>
@@ -284,6 +286,8 @@ public static class NodeApplication
         services.AddHostedService<InboxProcessor>();
         services.AddHostedService<OutboxRelay>();
         services.AddHostedService<ExpiredKeyPurger>();
+        services.AddOptions<MessageLogOptions>().Bind(config.GetSection(MessageLogOptions.Section));
+        services.AddHostedService<MessageLogSealer>(); // seq and chain hash off the hot path, signed heads
     }
 }
 

@@ -57,6 +57,7 @@ public static class CliApp
         var factory = new SessionFactory(globals, output, error, env);
         foreach (var command in QueryCommands.Build(factory)) root.Subcommands.Add(command);
         foreach (var command in ActionCommands.Build(factory)) root.Subcommands.Add(command);
+        root.Subcommands.Add(VerifyLogCommand.Build(factory));
         return root;
     }
 

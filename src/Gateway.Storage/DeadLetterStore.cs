@@ -35,17 +35,29 @@ public static class DeadLetterStore
         "id, message_id, topic, partition, \"offset\", message_key, payload, reason, first_seen_at, last_seen_at, rerun_count, never_rerun";
 
     /// <summary>Adds the record, or refreshes reason and last-seen time when the same position comes back. Returns its id.</summary>
+    public static Task<long> AddAsync(
+        NpgsqlConnection conn, NpgsqlTransaction? tx, DeadLetter letter, DateTimeOffset now, CancellationToken ct = default) =>
+        AddAsync(conn, tx, letter, now, log: null, ct);
+
+    /// <param name="log">The message log's "dead_lettered" entry, appended in the same statement when the position is new
+    /// (a redelivery of the same record is not a second arrival).</param>
     public static async Task<long> AddAsync(
-        NpgsqlConnection conn, NpgsqlTransaction? tx, DeadLetter letter, DateTimeOffset now, CancellationToken ct = default)
+        NpgsqlConnection conn, NpgsqlTransaction? tx, DeadLetter letter, DateTimeOffset now, MessageLogEntry? log, CancellationToken ct)
     {
         await using var cmd = SqlHelpers.Command(conn, tx, """
-            INSERT INTO dead_letters (message_id, topic, partition, "offset", message_key, payload, reason, first_seen_at, last_seen_at)
-            VALUES (@message_id, @topic, @partition, @offset, @key, @payload, @reason, @now, @now)
-            ON CONFLICT (topic, partition, "offset") DO UPDATE
-                SET reason = EXCLUDED.reason, last_seen_at = EXCLUDED.last_seen_at
-            RETURNING id
+            WITH added AS (
+                INSERT INTO dead_letters (message_id, topic, partition, "offset", message_key, payload, reason, first_seen_at, last_seen_at)
+                VALUES (@letter_id, @topic, @partition, @offset, @key, @payload, @reason, @now, @now)
+                ON CONFLICT (topic, partition, "offset") DO UPDATE
+                    SET reason = EXCLUDED.reason, last_seen_at = EXCLUDED.last_seen_at
+                RETURNING id, xmax = 0 AS is_new, first_seen_at),
+            logged AS (
+                INSERT INTO message_log (kind, message_id, message_type, sender, receiver, correlation_id, digest, at)
+                SELECT @kind, @message_id, @message_type, @sender, @receiver, @correlation_id, @digest, first_seen_at
+                FROM added WHERE is_new AND @digest::bytea IS NOT NULL)
+            SELECT id FROM added
             """)
-            .With("message_id", NpgsqlDbType.Text, letter.MessageId)
+            .With("letter_id", NpgsqlDbType.Text, letter.MessageId)
             .With("topic", NpgsqlDbType.Text, letter.Topic)
             .With("partition", NpgsqlDbType.Integer, letter.Partition)
             .With("offset", NpgsqlDbType.Bigint, letter.Offset)
@@ -53,6 +65,7 @@ public static class DeadLetterStore
             .With("payload", NpgsqlDbType.Bytea, letter.Payload)
             .With("reason", NpgsqlDbType.Text, letter.Reason)
             .WithTime("now", now);
+        MessageLogStore.With(cmd, log);
         return (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
     }
 

@@ -237,13 +237,14 @@ public static class OpsQueries
         return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) as string;
     }
 
+    /// <summary>Writes the operator action to the audit trail and, in the same transaction, its message log entry.</summary>
     public static async Task<long> AuditAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string @operator, string action, string? subject,
         string reason, string result, string? transferId, string? detailJson, DateTimeOffset at, CancellationToken ct)
     {
         await using var cmd = SqlHelpers.Command(conn, tx, """
             INSERT INTO audit_log (at, actor, action, subject, detail, reason, result, transfer_id)
             VALUES (@at, @actor, @action, @subject, @detail, @reason, @result, @transfer_id)
-            RETURNING id
+            RETURNING id, at, detail::text
             """)
             .WithTime("at", at)
             .With("actor", NpgsqlDbType.Text, @operator)
@@ -253,7 +254,11 @@ public static class OpsQueries
             .With("reason", NpgsqlDbType.Text, reason)
             .With("result", NpgsqlDbType.Text, result)
             .With("transfer_id", NpgsqlDbType.Text, transferId);
-        return (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+        var row = (await cmd.ReadAllAsync(r => (Id: r.GetInt64(0), At: r.Time(1), Detail: r.NullableString(2)), ct).ConfigureAwait(false))[0];
+        // Digest of the row as stored (PostgreSQL's time and jsonb text), so it can be recomputed from audit_log.
+        await MessageLogStore.AppendAuditAsync(conn, tx, row.Id, row.At, @operator, action, subject, reason, result, transferId, row.Detail, ct)
+            .ConfigureAwait(false);
+        return row.Id;
     }
 
     private const string AuditColumns = "id, at, actor, action, subject, reason, result, transfer_id, detail::text";

@@ -1,6 +1,7 @@
 namespace Gateway.Storage;
 
 /// <summary>An envelope to publish after the current transaction commits. Ids are deterministic, so enqueueing twice is harmless.</summary>
+/// <param name="Log">The message log's "sent" entry, appended with the row (only when the row is new).</param>
 public sealed record OutboxMessage(
     string MessageId,
     string MessageType,
@@ -9,7 +10,8 @@ public sealed record OutboxMessage(
     string Key,
     byte[] Payload,
     string? CorrelationId,
-    bool NeedsReceipt);
+    bool NeedsReceipt,
+    MessageLogEntry? Log = null);
 
 public enum OutboxStatus
 {

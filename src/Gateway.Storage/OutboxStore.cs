@@ -45,13 +45,20 @@ public sealed class OutboxStore
         NpgsqlConnection conn, NpgsqlTransaction? tx, OutboxMessage message, DateTimeOffset? now, CancellationToken ct = default)
     {
         var capture = OutboxCapture.Current;
+        // The message log's entry rides in the same statement (no extra round trip), and only for a new row.
         await using var cmd = SqlHelpers.Command(conn, tx, """
-            INSERT INTO outbox (message_id, message_type, receiver, topic, message_key, payload, correlation_id,
-                                needs_receipt, status, attempts, next_attempt_at, created_at)
-            VALUES (@message_id, @message_type, @receiver, @topic, @key, @payload, @correlation_id,
-                    @needs_receipt, 'pending', 0, coalesce(@now, now()) + @hand_off, coalesce(@now, now()))
-            ON CONFLICT (message_id) DO NOTHING
-            RETURNING id, next_attempt_at, created_at
+            WITH inserted AS (
+                INSERT INTO outbox (message_id, message_type, receiver, topic, message_key, payload, correlation_id,
+                                    needs_receipt, status, attempts, next_attempt_at, created_at)
+                VALUES (@message_id, @message_type, @receiver, @topic, @key, @payload, @correlation_id,
+                        @needs_receipt, 'pending', 0, coalesce(@now, now()) + @hand_off, coalesce(@now, now()))
+                ON CONFLICT (message_id) DO NOTHING
+                RETURNING id, next_attempt_at, created_at),
+            logged AS (
+                INSERT INTO message_log (kind, message_id, message_type, sender, receiver, correlation_id, digest, at)
+                SELECT @log_kind, @message_id, @message_type, @log_sender, @receiver, @correlation_id, @log_digest, created_at
+                FROM inserted WHERE @log_digest::bytea IS NOT NULL)
+            SELECT id, next_attempt_at, created_at FROM inserted
             """)
             .With("message_id", NpgsqlDbType.Text, message.MessageId)
             .With("message_type", NpgsqlDbType.Text, message.MessageType)
@@ -62,7 +69,10 @@ public sealed class OutboxStore
             .With("correlation_id", NpgsqlDbType.Text, message.CorrelationId)
             .With("needs_receipt", NpgsqlDbType.Boolean, message.NeedsReceipt)
             .With("now", NpgsqlDbType.TimestampTz, now?.ToUniversalTime())
-            .With("hand_off", NpgsqlDbType.Interval, capture is null ? TimeSpan.Zero : HandOffLease);
+            .With("hand_off", NpgsqlDbType.Interval, capture is null ? TimeSpan.Zero : HandOffLease)
+            .With("log_kind", NpgsqlDbType.Text, message.Log?.Kind ?? MessageLogStore.Sent)
+            .With("log_sender", NpgsqlDbType.Text, message.Log?.Sender)
+            .With("log_digest", NpgsqlDbType.Bytea, message.Log?.Digest);
         var inserted = await cmd.ReadAllAsync(r => (Id: r.GetInt64(0), Due: r.Time(1), Created: r.Time(2)), ct).ConfigureAwait(false);
         if (inserted.Count == 0) return false;
         capture?.Add(new OutboxRow(inserted[0].Id, message.MessageId, message.MessageType, message.Receiver, message.Topic, message.Key,

@@ -160,7 +160,8 @@ public sealed class InboxProcessor(
             // A healthy batch records its message ids in one statement; the isolated pass does it envelope by envelope.
             var fresh = isolate ? null : await InboxStore.TryRecordManyAsync(conn, tx,
                 read.Where(r => r.Envelope is { } e && e.MessageType != Receipt.Descriptor.Name)
-                    .Select(r => (r.Envelope!.MessageId, r.Envelope.MessageType, r.Envelope.SenderProvince)).ToList(), token);
+                    .Select(r => (r.Envelope!.MessageId, r.Envelope.MessageType, r.Envelope.SenderProvince,
+                        (MessageLogEntry?)MessageLogEntries.Of(MessageLogStore.Received, r.Envelope))).ToList(), token);
 
             foreach (var (record, readEnvelope) in read)
             {
@@ -186,7 +187,7 @@ public sealed class InboxProcessor(
                 {
                     var reason = WireText.Clean(ex is PoisonMessageException ? ex.Message : $"refused by PostgreSQL: {ex.Message}", 1_000);
                     await tx.RollbackAsync("envelope", token);
-                    await DeadLetterAsync(conn, tx, record, envelope.MessageId, reason, token);
+                    await DeadLetterAsync(conn, tx, record, envelope, reason, token);
                     dead.Add((record, reason));
                     // A rejection stops the real counterpart re-sending; an untrusted envelope's named sender may not have sent it.
                     if (!isReceipt && ex is not UntrustedEnvelopeException)
@@ -249,12 +250,14 @@ public sealed class InboxProcessor(
         return receipt;
     }
 
-    private Task DeadLetterAsync(NpgsqlConnection conn, NpgsqlTransaction tx, ConsumeResult<string, byte[]> record, string? messageId, string reason, CancellationToken ct)
+    private Task DeadLetterAsync(NpgsqlConnection conn, NpgsqlTransaction tx, ConsumeResult<string, byte[]> record, Envelope? envelope, string reason, CancellationToken ct)
     {
+        var messageId = envelope?.MessageId;
         logger.LogWarning("Dead-lettered {Topic}[{Partition}]@{Offset} ({MessageId}): {Reason}",
             record.Topic, record.Partition.Value, record.Offset.Value, messageId, reason);
         return DeadLetterStore.AddAsync(conn, tx, new DeadLetter(messageId, record.Topic, record.Partition.Value, record.Offset.Value,
-            record.Message?.Key is null ? null : WireText.Clean(record.Message.Key, 200), record.Message?.Value, WireText.Clean(reason)), clock.UtcNow, ct);
+            record.Message?.Key is null ? null : WireText.Clean(record.Message.Key, 200), record.Message?.Value, WireText.Clean(reason)), clock.UtcNow,
+            MessageLogEntries.DeadLettered(envelope, record.Message?.Value), ct);
     }
 
     /// <summary>Copies dead-lettered records to the dead-letter topic too, for tools that watch Kafka. The table is the record.</summary>

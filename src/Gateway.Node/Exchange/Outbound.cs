@@ -40,6 +40,7 @@ public static class Outbound
             Key: partitionKey ?? (string.IsNullOrEmpty(envelope.CorrelationId) ? envelope.SenderProvince : envelope.CorrelationId),
             Payload: bytes,
             CorrelationId: string.IsNullOrEmpty(envelope.CorrelationId) ? null : envelope.CorrelationId,
-            NeedsReceipt: envelope.MessageType != Receipt.Descriptor.Name), ct);
+            NeedsReceipt: envelope.MessageType != Receipt.Descriptor.Name,
+            Log: MessageLogEntries.Of(MessageLogStore.Sent, envelope)), ct);
     }
 }

@@ -34,8 +34,16 @@ public sealed class OpsGrpcService(
     RefusedActionAudit refused,
     OutboxSignal outboxSignal,
     WorkItemSignal workItemSignal,
-    Sync.RecordChangeSignal recordChanges) : OpsService.OpsServiceBase
+    Sync.RecordChangeSignal recordChanges,
+    ListMessageLogHandler messageLog,
+    ListMessageLogHeadsHandler messageLogHeads) : OpsService.OpsServiceBase
 {
+    public override Task<ListMessageLogResponse> ListMessageLog(ListMessageLogRequest request, ServerCallContext context) =>
+        messageLog.HandleAsync(request, context.CancellationToken);
+
+    public override Task<ListMessageLogHeadsResponse> ListMessageLogHeads(ListMessageLogHeadsRequest request, ServerCallContext context) =>
+        messageLogHeads.HandleAsync(request, context.CancellationToken);
+
     public override Task<ListExchangesResponse> ListExchanges(ListExchangesRequest request, ServerCallContext context) =>
         listExchanges.HandleAsync(request, context.CancellationToken);
 
