@@ -21,7 +21,7 @@ public sealed record MessageLogRow(long Id, long? Seq, string Kind, string? Mess
 public sealed record MessageLogHead(long Seq, byte[] Hash, DateTimeOffset SignedAt, string Province, string KeyId, string Algorithm, byte[] Signature);
 
 /// <summary>
-/// The tamper-evident message log (0015_message_log.sql, docs/security.md "Message log"). Appends run in the
+/// The tamper-evident message log (0014_message_log.sql, docs/security.md "Message log"). Appends run in the
 /// transaction that sent, received or acted, take no shared lock and get no seq; the sealer assigns seq and chain
 /// hash to committed rows afterwards, one sealing transaction at a time (<see cref="TryLockSealerAsync"/>).
 /// </summary>
