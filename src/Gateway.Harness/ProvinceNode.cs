@@ -18,7 +18,7 @@ public sealed class ProvinceNode : IAsyncDisposable
     private readonly TimeProvider? _time;
 
     internal ProvinceNode(string province, int port, string connectionString, string[] args, bool asProcess, SyntheticRegistry registry,
-        TimeProvider? time = null)
+        TimeProvider? time = null, Gateway.Contracts.ClientTls? tls = null)
     {
         _time = time;
         Province = province;
@@ -27,8 +27,9 @@ public sealed class ProvinceNode : IAsyncDisposable
         _args = args;
         _asProcess = asProcess;
         Registry = registry;
-        Address = new Uri($"http://127.0.0.1:{port}");
-        Channel = GrpcChannel.ForAddress(Address);
+        Address = new Uri($"{(tls is null ? "http" : "https")}://127.0.0.1:{port}");
+        // With TLS the channel is the province's system (its certificate); tests open others with ClusterTls.
+        Channel = tls is null ? GrpcChannel.ForAddress(Address) : GrpcChannel.ForAddress(Address, new GrpcChannelOptions { HttpHandler = tls.Handler() });
     }
 
     public string Province { get; }

@@ -62,9 +62,16 @@ public static class CliApp
 
     private static async Task<int> ReportAsync(RpcException rpc, TextWriter error)
     {
+        if (TlsFailure(rpc) is { } tls)
+        {
+            await error.WriteLineAsync($"unreachable: the TLS handshake with the node failed: {tls.Message}");
+            await error.WriteLineAsync("  check --ca (the CA of the node's certificate) and --cert/--key (a client certificate from the node's client CA).");
+            return ExitCodes.Unreachable;
+        }
         var code = rpc.StatusCode switch
         {
-            StatusCode.FailedPrecondition or StatusCode.InvalidArgument or StatusCode.NotFound => ExitCodes.Refused,
+            StatusCode.FailedPrecondition or StatusCode.InvalidArgument or StatusCode.NotFound
+                or StatusCode.PermissionDenied or StatusCode.Unauthenticated => ExitCodes.Refused,
             StatusCode.Unavailable or StatusCode.DeadlineExceeded => ExitCodes.Unreachable,
             _ => ExitCodes.Other,
         };
@@ -79,6 +86,15 @@ public static class CliApp
         if (status?.GetDetail<BadRequest>() is { } bad)
             foreach (var v in bad.FieldViolations) await error.WriteLineAsync($"field {v.Field}: {v.Description}");
         return code;
+    }
+
+    /// <summary>The handshake's own failure, when the call failed in it (untrusted node certificate, client certificate refused).</summary>
+    private static Exception? TlsFailure(RpcException rpc)
+    {
+        if (rpc.StatusCode != StatusCode.Unavailable) return null;
+        for (var ex = rpc.Status.DebugException; ex is not null; ex = ex.InnerException)
+            if (ex is System.Security.Authentication.AuthenticationException) return ex;
+        return null;
     }
 
     private static string ToUpperSnake(StatusCode code) => code switch
