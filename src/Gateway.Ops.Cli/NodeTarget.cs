@@ -37,9 +37,9 @@ public static class NodeTarget
         key = key is { Length: > 0 } ? key : fromFile.GetValueOrDefault("key");
         ca = ca is { Length: > 0 } ? ca : fromFile.GetValueOrDefault("ca");
         if (cert is null && key is null && ca is null) return null;
-        if (node.Scheme != "https") throw new UsageException($"--cert, --key and --ca are for a TLS node: use an https:// address, not {node}.");
-        if (key is not null && cert is null) throw new UsageException("--key needs --cert (the certificate the key belongs to).");
-        foreach (var (name, path) in new[] { ("--cert", cert), ("--key", key), ("--ca", ca) })
+        if (node.Scheme != "https") throw new UsageException($"--cert, --cert-key and --ca are for a TLS node: use an https:// address, not {node}.");
+        if (key is not null && cert is null) throw new UsageException("--cert-key needs --cert (the certificate the key belongs to).");
+        foreach (var (name, path) in new[] { ("--cert", cert), ("--cert-key", key), ("--ca", ca) })
             if (path is not null && !File.Exists(path)) throw new UsageException($"{name} {path} does not exist.");
         try
         {
@@ -47,7 +47,7 @@ public static class NodeTarget
         }
         catch (System.Security.Cryptography.CryptographicException ex)
         {
-            throw new UsageException($"The TLS files do not load ({ex.Message}): --cert must be a PEM certificate with its --key (or a .p12), --ca a PEM CA certificate.");
+            throw new UsageException($"The TLS files do not load ({ex.Message}): --cert must be a PEM certificate with its --cert-key (or a .p12), --ca a PEM CA certificate.");
         }
     }
 

@@ -16,7 +16,8 @@ public sealed class GlobalOptions
     public Option<bool> Json { get; } = new("--json") { Description = "Print the service's response as JSON instead of a table.", Recursive = true };
     public Option<int> TimeoutSeconds { get; } = new("--timeout") { Description = "Deadline of each call, in seconds.", DefaultValueFactory = _ => 60, Recursive = true };
     public Option<string?> Cert { get; } = new("--cert") { Description = "Client certificate for a TLS node: PEM (key in --key or inside) or PKCS#12 (.p12/.pfx). Config key \"cert\".", Recursive = true };
-    public Option<string?> Key { get; } = new("--key") { Description = "PEM private key of --cert. Config key \"key\".", Recursive = true };
+    // Not "--key": the actions' --key is their idempotency key.
+    public Option<string?> CertKey { get; } = new("--cert-key") { Description = "PEM private key of --cert (when not inside it). Config key \"key\".", Recursive = true };
     public Option<string?> Ca { get; } = new("--ca") { Description = "PEM CA certificate(s) the node's certificate must chain to (default: the system's trust). Config key \"ca\".", Recursive = true };
 
     public void AddTo(RootCommand root)
@@ -26,7 +27,7 @@ public sealed class GlobalOptions
         root.Options.Add(Json);
         root.Options.Add(TimeoutSeconds);
         root.Options.Add(Cert);
-        root.Options.Add(Key);
+        root.Options.Add(CertKey);
         root.Options.Add(Ca);
     }
 }
@@ -79,7 +80,7 @@ public sealed class Session : IDisposable
         {
             var config = _parsed.GetValue(_globals.Config);
             var node = NodeTarget.Resolve(_parsed.GetValue(_globals.Node), config, _env);
-            var tls = NodeTarget.ResolveTls(node, _parsed.GetValue(_globals.Cert), _parsed.GetValue(_globals.Key), _parsed.GetValue(_globals.Ca), config, _env);
+            var tls = NodeTarget.ResolveTls(node, _parsed.GetValue(_globals.Cert), _parsed.GetValue(_globals.CertKey), _parsed.GetValue(_globals.Ca), config, _env);
             _channel = tls is null ? GrpcChannel.ForAddress(node) : GrpcChannel.ForAddress(node, new GrpcChannelOptions { HttpHandler = tls.Handler() });
         }
         return new OpsService.OpsServiceClient(_channel);

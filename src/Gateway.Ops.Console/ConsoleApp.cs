@@ -17,7 +17,7 @@ public static class ConsoleApp
         ["--node"] = "Console:Node",
         ["--operator"] = "Console:Operator",
         ["--cert"] = "Console:ClientCertificate",
-        ["--key"] = "Console:ClientKey",
+        ["--cert-key"] = "Console:ClientKey",
         ["--ca"] = "Console:NodeCa",
     };
 

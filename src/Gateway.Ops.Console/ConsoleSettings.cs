@@ -21,7 +21,7 @@ public sealed class ConsoleSettings
     /// <summary>Client certificate for a TLS node: PEM (key in <see cref="ClientKey"/> or inside) or PKCS#12 (--cert, Console:ClientCertificate).</summary>
     public string? ClientCertificate { get; set; }
 
-    /// <summary>PEM private key of <see cref="ClientCertificate"/> (--key, Console:ClientKey).</summary>
+    /// <summary>PEM private key of <see cref="ClientCertificate"/> (--cert-key, Console:ClientKey).</summary>
     public string? ClientKey { get; set; }
 
     /// <summary>PEM CA certificate(s) the node's certificate must chain to; empty: the system's trust (--ca, Console:NodeCa).</summary>
