@@ -152,16 +152,19 @@ public sealed class TransportSecurity
         using (pem) return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
     }
 
-    /// <summary>Where Kestrel is asked to listen: "urls", "http_ports"/"https_ports", "Kestrel:Endpoints:*:Url".</summary>
+    /// <summary>
+    /// Where Kestrel will listen, in its order of precedence: "Kestrel:Endpoints:*:Url" (which override the rest), else
+    /// "urls", else "http_ports"/"https_ports" (every address). What it really bound is checked again after start.
+    /// </summary>
     public static List<string> ListenAddresses(IConfiguration config)
     {
+        var endpoints = config.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"]).OfType<string>().Where(u => u.Length > 0).ToList();
+        if (endpoints.Count > 0) return endpoints;
+        if (config["urls"] is { Length: > 0 } urls) return urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
         var addresses = new List<string>();
-        if (config["urls"] is { Length: > 0 } urls) addresses.AddRange(urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         foreach (var (key, scheme) in new[] { ("http_ports", "http"), ("https_ports", "https") })
             if (config[key] is { Length: > 0 } ports)
                 addresses.AddRange(ports.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => $"{scheme}://*:{p}"));
-        foreach (var endpoint in config.GetSection("Kestrel:Endpoints").GetChildren())
-            if (endpoint["Url"] is { Length: > 0 } url) addresses.Add(url);
         return addresses;
     }
 
