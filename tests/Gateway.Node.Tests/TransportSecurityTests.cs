@@ -187,6 +187,26 @@ public sealed class TransportSecurityTests(TlsClusterFixture fx)
     }
 }
 
+public sealed class HandshakeRequiredTests
+{
+    [Fact]
+    public async Task With_Required_a_connection_without_a_client_certificate_fails_at_the_handshake_even_for_health()
+    {
+        await using var cluster = await GatewayCluster.StartAsync(new ClusterOptions
+        {
+            Provinces = ["15"], PeoplePerProvince = 5, Tls = true, StartSimulators = false,
+            NodeSettings = new Dictionary<string, string> { ["Gateway:Tls:Required"] = "true" },
+        });
+        using var anonymous = ClusterTls.Channel(cluster["15"].Address, cluster.Tls!.Anonymous());
+        var ex = await Assert.ThrowsAsync<RpcException>(() => new Health.HealthClient(anonymous)
+            .CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(20)).ResponseAsync);
+        Assert.True(ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal, $"{ex.StatusCode} {ex.Status.Detail}");
+        Assert.Null(ex.GetRpcStatus());
+        var reply = await new Health.HealthClient(cluster["15"].Channel).CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(20));
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, reply.Status);
+    }
+}
+
 public sealed class TransportConfigurationTests
 {
     private static readonly string[] Required =
