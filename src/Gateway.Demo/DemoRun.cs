@@ -27,7 +27,7 @@ public sealed partial class DemoRun(string origin, string destination, bool useR
         {
             await AnsiConsole.Status().StartAsync("Starting the embedded broker, PostgreSQL, Redis and three nodes...", async _ =>
             {
-                cluster = await GatewayCluster.StartAsync(new ClusterOptions { Provinces = [origin, destination, ProvinceOnly], UseRedis = useRedis }, ct: ct);
+                cluster = await GatewayCluster.StartAsync(new ClusterOptions { Provinces = [origin, destination, ProvinceOnly], UseRedis = useRedis, Tls = true }, ct: ct);
             });
             PrintEnvironment(cluster!);
             var results = await RunScenariosAsync(cluster!, ct);
@@ -60,6 +60,10 @@ public sealed partial class DemoRun(string origin, string destination, bool useR
         grid.AddRow("Idempotency fast path", cluster.Redis is not null ? $"redis-server 127.0.0.1:{cluster.Redis.Port}" : "[yellow]in-memory[/]");
         foreach (var node in cluster.Nodes.Values)
             grid.AddRow($"node {node.Province} (gRPC)", node.Address.ToString());
+        grid.AddRow("Transport", cluster.Tls is not null
+            ? "mutual TLS: a private CA generated for this run; each province system calls with its own certificate (docs/security.md)"
+            : "[yellow]plaintext h2c on loopback[/]");
+        grid.AddRow("Kafka", "embedded broker: PLAINTEXT on loopback (a real cluster: SASL_SSL, docs/security.md)");
         grid.AddRow("Envelope signatures", $"on: {cluster.Options.SignatureAlgorithm}, keys generated for this run (docs/security.md)");
         AnsiConsole.Write(grid);
         if (cluster.RedisFallbackNote is not null) AnsiConsole.MarkupLineInterpolated($"[yellow]{cluster.RedisFallbackNote}[/]");

@@ -50,6 +50,13 @@ public sealed record ClusterOptions
     /// </summary>
     public IReadOnlyList<string> DirectoryOnlyProvinces { get; init; } = [];
 
+    /// <summary>
+    /// Serve every node over HTTPS with client certificates from a private CA generated at start (<see cref="ClusterTls"/>);
+    /// each node's <see cref="ProvinceNode.Channel"/> then carries its province's system certificate. Off: h2c on loopback,
+    /// as most tests run (docs/security.md, Transport and roles).
+    /// </summary>
+    public bool Tls { get; init; }
+
     /// <summary>Start each province's simulated province system with its node.</summary>
     public bool StartSimulators { get; init; } = true;
 

@@ -16,9 +16,10 @@ public sealed class GatewayCluster : IAsyncDisposable
 {
     private readonly List<IAsyncDisposable> _owned = [];
 
-    private GatewayCluster(ClusterOptions options, EmbeddedKafkaBroker broker, PostgresServer postgres, RedisServer? redis, ClusterKeys keys)
+    private GatewayCluster(ClusterOptions options, EmbeddedKafkaBroker broker, PostgresServer postgres, RedisServer? redis, ClusterKeys keys, ClusterTls? tls)
     {
         Keys = keys;
+        Tls = tls;
         Options = options;
         Broker = broker;
         Postgres = postgres;
@@ -32,6 +33,9 @@ public sealed class GatewayCluster : IAsyncDisposable
 
     /// <summary>The run's province directory and each node's signing key (generated at start, deleted on dispose).</summary>
     public ClusterKeys Keys { get; }
+
+    /// <summary>The run's private CA and certificates when <see cref="ClusterOptions.Tls"/> (null: h2c on loopback).</summary>
+    public ClusterTls? Tls { get; }
     public Dictionary<string, ProvinceNode> Nodes { get; } = new(StringComparer.Ordinal);
     public string? RedisFallbackNote { get; private set; }
 
@@ -55,6 +59,7 @@ public sealed class GatewayCluster : IAsyncDisposable
         RedisServer? redis = null;
         // Fresh keys each run, so the demo and the tests need no configuration and no secret is committed.
         var keys = ClusterKeys.Create(options.Provinces.Concat(options.DirectoryOnlyProvinces).Distinct(), options.SignatureAlgorithm);
+        var tls = options.Tls ? ClusterTls.Create() : null;
         string? redisNote = null;
         try
         {
@@ -66,16 +71,16 @@ public sealed class GatewayCluster : IAsyncDisposable
             }
             else redisNote = "Redis disabled: the nodes use the IN-MEMORY idempotency fast path (PostgreSQL still holds every key).";
 
-            var cluster = new GatewayCluster(options, broker, postgres, redis, keys) { RedisFallbackNote = redisNote };
+            var cluster = new GatewayCluster(options, broker, postgres, redis, keys, tls) { RedisFallbackNote = redisNote };
             foreach (var province in options.Provinces)
             {
                 // All nodes share one local server (100 connections): keep each pool well below its share.
                 var connectionString = await postgres.CreateDatabaseAsync($"node_{province}", ct) + ";Maximum Pool Size=30";
                 var port = FreePort.Find();
-                var args = NodeArguments(options, province, port, connectionString, broker.BootstrapServers, redis?.Endpoint, keys);
+                var args = NodeArguments(options, province, port, connectionString, broker.BootstrapServers, redis?.Endpoint, keys, tls);
                 var registry = SyntheticRegistry.Create(province, options.PeoplePerProvince, options.Seed + int.Parse(province));
                 var node = new ProvinceNode(province, port, connectionString, args, options.NodesAsProcesses, registry,
-                    options.Clocks.GetValueOrDefault(province), options.NodeLogs);
+                    options.Clocks.GetValueOrDefault(province), tls?.Client(Gateway.Node.Grpc.CallerRole.System, province), options.NodeLogs);
                 cluster.Nodes[province] = node;
                 cluster._owned.Add(node);
                 await node.StartAsync(ct);
@@ -95,16 +100,17 @@ public sealed class GatewayCluster : IAsyncDisposable
             if (postgres is not null) await postgres.DisposeAsync();
             broker.Dispose();
             keys.Dispose();
+            tls?.Dispose();
             throw;
         }
     }
 
     private static string[] NodeArguments(ClusterOptions options, string province, int port, string connectionString, string bootstrap, string? redisEndpoint,
-        ClusterKeys keys)
+        ClusterKeys keys, ClusterTls? tls)
     {
         var settings = new Dictionary<string, string>
         {
-            ["urls"] = $"http://127.0.0.1:{port}",
+            ["urls"] = $"{(tls is null ? "http" : "https")}://127.0.0.1:{port}",
             ["Gateway:Province"] = province,
             ["ConnectionStrings:Node"] = connectionString,
             ["Kafka:BootstrapServers"] = bootstrap,
@@ -119,6 +125,13 @@ public sealed class GatewayCluster : IAsyncDisposable
             ["Logging:LogLevel:Default"] = options.NodeLogLevel,
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
         };
+        if (tls is not null)
+        {
+            var (certificate, key) = tls.IssueServer(province);
+            settings["Gateway:Tls:Certificate"] = certificate;
+            settings["Gateway:Tls:Key"] = key;
+            settings["Gateway:Tls:ClientCa"] = tls.CaPath;
+        }
         foreach (var (k, v) in options.NodeSettings) settings[k] = v;
         return settings.Select(kv => $"--{kv.Key}={kv.Value}").ToArray();
     }
@@ -133,5 +146,6 @@ public sealed class GatewayCluster : IAsyncDisposable
         await Postgres.DisposeAsync();
         Broker.Dispose();
         Keys.Dispose();
+        Tls?.Dispose();
     }
 }

@@ -19,7 +19,7 @@ public sealed class ProvinceNode : IAsyncDisposable
     private readonly Microsoft.Extensions.Logging.ILoggerProvider? _logs;
 
     internal ProvinceNode(string province, int port, string connectionString, string[] args, bool asProcess, SyntheticRegistry registry,
-        TimeProvider? time = null, Microsoft.Extensions.Logging.ILoggerProvider? logs = null)
+        TimeProvider? time = null, Gateway.Contracts.ClientTls? tls = null, Microsoft.Extensions.Logging.ILoggerProvider? logs = null)
     {
         _time = time;
         _logs = logs;
@@ -29,8 +29,9 @@ public sealed class ProvinceNode : IAsyncDisposable
         _args = args;
         _asProcess = asProcess;
         Registry = registry;
-        Address = new Uri($"http://127.0.0.1:{port}");
-        Channel = GrpcChannel.ForAddress(Address);
+        Address = new Uri($"{(tls is null ? "http" : "https")}://127.0.0.1:{port}");
+        // With TLS the channel is the province's system (its certificate); tests open others with ClusterTls.
+        Channel = tls is null ? GrpcChannel.ForAddress(Address) : GrpcChannel.ForAddress(Address, new GrpcChannelOptions { HttpHandler = tls.Handler() });
     }
 
     public string Province { get; }

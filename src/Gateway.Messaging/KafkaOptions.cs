@@ -100,6 +100,26 @@ public sealed class KafkaOptions
         return settings;
     }
 
+    /// <summary>
+    /// One line for the start-up log: the broker, its security protocol and mechanism, which TLS files are set. Never a
+    /// password or key; the embedded broker says it is plaintext on loopback.
+    /// </summary>
+    public string Describe()
+    {
+        string Get(string key) => Settings.TryGetValue(key, out var v) && v.Length > 0 ? v : "";
+        if (EmbeddedBroker)
+            return $"Kafka: embedded broker at {BootstrapServers}, PLAINTEXT on loopback (no TLS, no SASL: development and tests only)";
+        var protocol = Get("security.protocol") is { Length: > 0 } p ? p.ToUpperInvariant() : "PLAINTEXT";
+        var parts = new List<string> { $"Kafka: {BootstrapServers}", $"security.protocol={protocol}" };
+        if (Get("sasl.mechanisms") is { Length: > 0 } m) parts.Add($"sasl.mechanisms={m}");
+        else if (Get("sasl.mechanism") is { Length: > 0 } m1) parts.Add($"sasl.mechanisms={m1}");
+        if (Get("sasl.username") is { Length: > 0 } user) parts.Add($"sasl.username={user}");
+        var files = new[] { "ssl.ca.location", "ssl.certificate.location", "ssl.key.location" }.Where(k => Get(k).Length > 0).ToList();
+        if (files.Count > 0) parts.Add("set: " + string.Join(", ", files));
+        if (protocol == "PLAINTEXT") parts.Add("NOT encrypted: set Kafka:Settings:security.protocol=SASL_SSL (docs/security.md)");
+        return string.Join("; ", parts);
+    }
+
     private Dictionary<string, string> Finish(Dictionary<string, string> settings)
     {
         foreach (var (key, value) in Settings) settings[key] = value;

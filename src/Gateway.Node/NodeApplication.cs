@@ -33,7 +33,7 @@ public static class NodeApplication
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
-        // Province systems speak h2c on a private network; TLS comes with the security phase.
+        // HTTPS with client certificates when Gateway:Tls is set; plaintext h2c only on loopback (docs/security.md).
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.ConfigureEndpointDefaults(e => e.Protocols = HttpProtocols.Http2);
@@ -46,6 +46,7 @@ public static class NodeApplication
         builder.Services.AddGrpc(o =>
         {
             o.Interceptors.Add<ErrorInterceptor>();
+            o.Interceptors.Add<CallerRoleInterceptor>(); // the caller's certificate first: nothing else runs for a caller refused
             o.Interceptors.Add<RequestBoundsInterceptor>(); // inside ErrorInterceptor, before every handler
             o.Interceptors.Add<AdmissionInterceptor>(); // after the bounds: bad input is refused without taking a slot
             o.Interceptors.Add<OutboxHandOffInterceptor>(); // innermost: sees exactly what the call committed
@@ -57,6 +58,7 @@ public static class NodeApplication
         configure?.Invoke(builder);
 
         RequireConfiguration(builder.Configuration);
+        TransportSecurity.Configure(builder);
         AddExchange(builder);
         health.AddCheck<DatabaseHealthCheck>("database");
         health.AddCheck<InboxHealthCheck>("inbox");
@@ -171,7 +173,17 @@ public static class NodeApplication
         }
         if (app.Services.GetService<TrustDirectorySource>() is { Options.Disabled: true })
             app.Logger.LogWarning("SIGNATURES OFF (Gateway:Signing:Disabled, a measurement on the embedded broker): envelopes are neither signed nor verified");
+        app.Logger.LogInformation("{Kafka}", app.Services.GetRequiredService<KafkaOptions>().Describe());
         await app.StartAsync(ct);
+        try
+        {
+            app.Services.GetRequiredService<TransportSecurity>().CheckBound(app);
+        }
+        catch (NodeConfigurationException)
+        {
+            await app.StopAsync(CancellationToken.None);
+            throw;
+        }
     }
 
     private static async Task StartFirstBackfillAsync(WebApplication app, NodeDatabase db, CancellationToken ct)
@@ -238,6 +250,14 @@ public static class NodeApplication
         services.AddSingleton(sp => new EnvelopeVerifier(sp.GetRequiredService<TrustDirectorySource>(), sp.GetRequiredService<NodeIdentity>().Province));
     }
 
+    /// <summary>"Kafka:*", with every "Kafka:Settings:&lt;librdkafka key&gt;" (TLS, SASL) passed to the producer and consumer as is.</summary>
+    public static KafkaOptions KafkaOptionsFrom(IConfiguration config)
+    {
+        var kafka = new KafkaOptions();
+        config.GetSection(KafkaOptions.SectionName).Bind(kafka);
+        return kafka;
+    }
+
     private static void AddExchange(WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -263,8 +283,7 @@ public static class NodeApplication
             return new OutboxStore(new RetrySchedule(o.ResendFirstDelay, 2.0, o.ResendMaxDelay, o.ResendBudget));
         });
 
-        var kafka = new KafkaOptions();
-        config.GetSection(KafkaOptions.SectionName).Bind(kafka);
+        var kafka = KafkaOptionsFrom(config);
         kafka.Validate();
         services.AddSingleton(kafka);
         services.AddSingleton(sp => new EnvelopeProducer(kafka, sp.GetRequiredService<ILogger<EnvelopeProducer>>()));

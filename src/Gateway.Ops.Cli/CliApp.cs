@@ -50,6 +50,7 @@ public static class CliApp
             Operators' command line for one gateway node's ops service (gateway.ops.v1.OpsService):
             what is stuck, failed, dead-lettered or overdue, one exchange's story, the audit trail, and the replay actions.
             The node: --node http://host:port, else ${NodeTarget.EnvironmentVariable}, else {"{\"node\": \"...\"}"} in ~/.config/gateway-ops.json (or --config).
+            A TLS node: --node https://host:port with --cert/--cert-key (an operator's or auditor's certificate) and --ca, or "cert", "key", "ca" in the config file.
 
             {ExitCodes.Help}
             """);
@@ -63,9 +64,16 @@ public static class CliApp
 
     private static async Task<int> ReportAsync(RpcException rpc, TextWriter error)
     {
+        if (TlsFailure(rpc) is { } tls)
+        {
+            await error.WriteLineAsync($"unreachable: the TLS handshake with the node failed: {tls.Message}");
+            await error.WriteLineAsync("  check --ca (the CA of the node's certificate) and --cert/--cert-key (a client certificate from the node's client CA).");
+            return ExitCodes.Unreachable;
+        }
         var code = rpc.StatusCode switch
         {
-            StatusCode.FailedPrecondition or StatusCode.InvalidArgument or StatusCode.NotFound => ExitCodes.Refused,
+            StatusCode.FailedPrecondition or StatusCode.InvalidArgument or StatusCode.NotFound
+                or StatusCode.PermissionDenied or StatusCode.Unauthenticated => ExitCodes.Refused,
             StatusCode.Unavailable or StatusCode.DeadlineExceeded => ExitCodes.Unreachable,
             _ => ExitCodes.Other,
         };
@@ -80,5 +88,22 @@ public static class CliApp
         if (status?.GetDetail<BadRequest>() is { } bad)
             foreach (var v in bad.FieldViolations) await error.WriteLineAsync($"field {v.Field}: {v.Description}");
         return code;
+    }
+
+    /// <summary>
+    /// The handshake's own failure, when the call failed in it: the node's certificate is not trusted (the client's
+    /// AuthenticationException), or the node closed the new connection before HTTP/2 began (under TLS 1.3 that is how
+    /// a client certificate it does not accept shows).
+    /// </summary>
+    private static Exception? TlsFailure(RpcException rpc)
+    {
+        if (rpc.StatusCode is not (StatusCode.Unavailable or StatusCode.Internal)) return null;
+        for (var ex = rpc.Status.DebugException; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is System.Security.Authentication.AuthenticationException) return ex;
+            if (ex is HttpRequestException { HttpRequestError: HttpRequestError.InvalidResponse or HttpRequestError.ResponseEnded or HttpRequestError.SecureConnectionError } http)
+                return new InvalidOperationException($"the node closed the connection before answering ({http.Message}); it may not accept this client certificate");
+        }
+        return null;
     }
 }

@@ -26,6 +26,54 @@ public static class NodeTarget
         return uri;
     }
 
+    /// <summary>
+    /// The client side of a TLS node: --cert/--key/--ca, else the config file's "cert", "key", "ca" (paths). Null when
+    /// none is set (h2c, or https trusting the system store without a client certificate).
+    /// </summary>
+    public static Gateway.Contracts.ClientTls? ResolveTls(Uri node, string? cert, string? key, string? ca, string? configPath, Func<string, string?> env)
+    {
+        var fromFile = ConfigStrings(configPath ?? DefaultConfigPath(env), configPath is not null);
+        cert = cert is { Length: > 0 } ? cert : fromFile.GetValueOrDefault("cert");
+        key = key is { Length: > 0 } ? key : fromFile.GetValueOrDefault("key");
+        ca = ca is { Length: > 0 } ? ca : fromFile.GetValueOrDefault("ca");
+        if (cert is null && key is null && ca is null) return null;
+        if (node.Scheme != "https") throw new UsageException($"--cert, --cert-key and --ca are for a TLS node: use an https:// address, not {node}.");
+        if (key is not null && cert is null) throw new UsageException("--cert-key needs --cert (the certificate the key belongs to).");
+        foreach (var (name, path) in new[] { ("--cert", cert), ("--cert-key", key), ("--ca", ca) })
+            if (path is not null && !File.Exists(path)) throw new UsageException($"{name} {path} does not exist.");
+        try
+        {
+            return Gateway.Contracts.ClientTls.FromFiles(cert, key, ca);
+        }
+        catch (System.Security.Cryptography.CryptographicException ex)
+        {
+            throw new UsageException($"The TLS files do not load ({ex.Message}): --cert must be a PEM certificate with its --cert-key (or a .p12), --ca a PEM CA certificate.");
+        }
+    }
+
+    private static Dictionary<string, string> ConfigStrings(string path, bool explicitPath)
+    {
+        var found = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!File.Exists(path)) return found;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            if (doc.RootElement.ValueKind != JsonValueKind.Object) return found;
+            foreach (var name in new[] { "cert", "key", "ca" })
+                if (doc.RootElement.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 } value)
+                    found[name] = value;
+        }
+        catch (JsonException ex) when (explicitPath)
+        {
+            throw new UsageException($"The config file {path} is not JSON: {ex.Message}");
+        }
+        catch (JsonException)
+        {
+            // The default file is read for "node" too, which reports it.
+        }
+        return found;
+    }
+
     private static (string, string) FromConfig(string? explicitPath, Func<string, string?> env)
     {
         var path = explicitPath ?? DefaultConfigPath(env);

@@ -15,6 +15,10 @@ public sealed class GlobalOptions
     public Option<string?> Config { get; } = new("--config") { Description = "Config file with {\"node\": \"...\"} (default ~/.config/gateway-ops.json).", Recursive = true };
     public Option<bool> Json { get; } = new("--json") { Description = "Print the service's response as JSON instead of a table.", Recursive = true };
     public Option<int> TimeoutSeconds { get; } = new("--timeout") { Description = "Deadline of each call, in seconds.", DefaultValueFactory = _ => 60, Recursive = true };
+    public Option<string?> Cert { get; } = new("--cert") { Description = "Client certificate for a TLS node: PEM (key in --key or inside) or PKCS#12 (.p12/.pfx). Config key \"cert\".", Recursive = true };
+    // Not "--key": the actions' --key is their idempotency key.
+    public Option<string?> CertKey { get; } = new("--cert-key") { Description = "PEM private key of --cert (when not inside it). Config key \"key\".", Recursive = true };
+    public Option<string?> Ca { get; } = new("--ca") { Description = "PEM CA certificate(s) the node's certificate must chain to (default: the system's trust). Config key \"ca\".", Recursive = true };
 
     public void AddTo(RootCommand root)
     {
@@ -22,6 +26,9 @@ public sealed class GlobalOptions
         root.Options.Add(Config);
         root.Options.Add(Json);
         root.Options.Add(TimeoutSeconds);
+        root.Options.Add(Cert);
+        root.Options.Add(CertKey);
+        root.Options.Add(Ca);
     }
 }
 
@@ -69,8 +76,13 @@ public sealed class Session : IDisposable
 
     public OpsService.OpsServiceClient Ops()
     {
-        var node = NodeTarget.Resolve(_parsed.GetValue(_globals.Node), _parsed.GetValue(_globals.Config), _env);
-        _channel ??= GrpcChannel.ForAddress(node);
+        if (_channel is null)
+        {
+            var config = _parsed.GetValue(_globals.Config);
+            var node = NodeTarget.Resolve(_parsed.GetValue(_globals.Node), config, _env);
+            var tls = NodeTarget.ResolveTls(node, _parsed.GetValue(_globals.Cert), _parsed.GetValue(_globals.CertKey), _parsed.GetValue(_globals.Ca), config, _env);
+            _channel = tls is null ? GrpcChannel.ForAddress(node) : GrpcChannel.ForAddress(node, new GrpcChannelOptions { HttpHandler = tls.Handler() });
+        }
         return new OpsService.OpsServiceClient(_channel);
     }
 

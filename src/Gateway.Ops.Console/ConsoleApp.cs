@@ -16,6 +16,9 @@ public static class ConsoleApp
     {
         ["--node"] = "Console:Node",
         ["--operator"] = "Console:Operator",
+        ["--cert"] = "Console:ClientCertificate",
+        ["--cert-key"] = "Console:ClientKey",
+        ["--ca"] = "Console:NodeCa",
     };
 
     public static WebApplication Build(string[] args)
@@ -46,7 +49,7 @@ public static class ConsoleApp
             var node = settings.Node is { Length: > 0 } n ? n : Environment.GetEnvironmentVariable("GATEWAY_OPS_NODE") ?? "";
             if (!Uri.TryCreate(node, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
                 throw new InvalidOperationException($"Console:Node (--node) must be the node's gRPC address, http://host:port; got '{node}'.");
-            return new NodeClient(uri, TimeSpan.FromSeconds(Math.Clamp(settings.CallTimeoutSeconds, 1, 300)));
+            return new NodeClient(uri, TimeSpan.FromSeconds(Math.Clamp(settings.CallTimeoutSeconds, 1, 300)), settings.Tls(uri));
         });
         builder.Services.AddAntiforgery(o =>
         {

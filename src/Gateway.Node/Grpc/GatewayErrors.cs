@@ -46,6 +46,12 @@ public static class GatewayErrors
             Domain = ErrorDomain,
             Metadata = { ["field"] = acting.Field, ["node_province"] = acting.NodeProvince }
         })),
+        CallerNotAllowedException caller => Build(Code.PermissionDenied, caller.Message, Any.Pack(new ErrorInfo
+        {
+            Reason = caller.Reason,
+            Domain = ErrorDomain,
+            Metadata = { new Dictionary<string, string>(caller.Metadata) }
+        })),
         NotFoundException nf => Build(Code.NotFound, nf.Message),
         UnavailableException away => Build(Code.Unavailable, away.Message, Any.Pack(new ErrorInfo
         {
