@@ -95,6 +95,23 @@ public static class CliApp
     /// AuthenticationException), or the node closed the new connection before HTTP/2 began (under TLS 1.3 that is how
     /// a client certificate it does not accept shows).
     /// </summary>
+    /// <summary>Reset (an I/O error or ConnectionReset), not refused or unresolved: the node is up and ended the set-up.</summary>
+    private static bool ResetInSetUp(HttpRequestException http)
+    {
+        var resets = false;
+        for (Exception? e = http.InnerException; e is not null; e = e.InnerException)
+            switch (e)
+            {
+                case System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionReset or System.Net.Sockets.SocketError.ConnectionAborted }:
+                    resets = true; break;
+                case System.Net.Sockets.SocketException:
+                    return false; // refused, unreachable, unknown host: the node is not there
+                case IOException:
+                    resets = true; break;
+            }
+        return resets;
+    }
+
     private static Exception? TlsFailure(RpcException rpc)
     {
         if (rpc.StatusCode is not (StatusCode.Unavailable or StatusCode.Internal)) return null;
@@ -103,6 +120,9 @@ public static class CliApp
             if (ex is System.Security.Authentication.AuthenticationException) return ex;
             if (ex is HttpRequestException { HttpRequestError: HttpRequestError.InvalidResponse or HttpRequestError.ResponseEnded or HttpRequestError.SecureConnectionError } http)
                 return new InvalidOperationException($"the node closed the connection before answering ({http.Message}); it may not accept this client certificate");
+            // A reset while the connection was being set up (not a refused connection: that is a node that is down).
+            if (ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } reset && ResetInSetUp(reset))
+                return new InvalidOperationException($"the node reset the connection while it was being set up ({reset.InnerException?.Message}); it may not accept this client certificate");
         }
         return null;
     }

@@ -26,7 +26,7 @@ public sealed class IndexReads(
     public const string TimeoutSetting = "Gateway:EnrolmentQueryTimeout";
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(5);
     // Left of the caller's deadline, so it hears UNAVAILABLE with the reason rather than DEADLINE_EXCEEDED.
-    private static readonly TimeSpan DeadlineMargin = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan DeadlineMargin = TimeSpan.FromMilliseconds(500); // a loaded node still answers before the deadline
 
     private readonly TimeSpan _timeout = config.GetValue<TimeSpan?>(TimeoutSetting) is { } t && t > TimeSpan.Zero ? t : DefaultTimeout;
 
