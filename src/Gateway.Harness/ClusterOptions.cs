@@ -60,6 +60,19 @@ public sealed record ClusterOptions
     /// <summary>Start each province's simulated province system with its node.</summary>
     public bool StartSimulators { get; init; } = true;
 
+    /// <summary>
+    /// Origin 15 and destination 51 with a small re-send budget (3 sends, 2 s apart), so an envelope whose receiver is
+    /// down fails within seconds: what the operators' tests (service, CLI) start from.
+    /// </summary>
+    public static ClusterOptions ForOperators(int peoplePerProvince) => new()
+    {
+        Provinces = ["15", "51"], PeoplePerProvince = peoplePerProvince,
+        NodeSettings = new Dictionary<string, string>
+        {
+            ["Gateway:ResendBudget"] = "3", ["Gateway:ResendFirstDelay"] = "00:00:02", ["Gateway:ResendMaxDelay"] = "00:00:02",
+        },
+    };
+
     /// <summary>An extra log provider for in-process nodes (tests read what the nodes logged), at <see cref="NodeLogLevel"/>.</summary>
     public Microsoft.Extensions.Logging.ILoggerProvider? NodeLogs { get; init; }
 }

@@ -114,7 +114,8 @@ public static class CliApp
 
     private static Exception? TlsFailure(RpcException rpc)
     {
-        if (rpc.StatusCode is not (StatusCode.Unavailable or StatusCode.Internal)) return null;
+        // Only the client's own transport failures carry a DebugException; a status the node sent never does.
+        if (rpc.Status.DebugException is null) return null;
         for (var ex = rpc.Status.DebugException; ex is not null; ex = ex.InnerException)
         {
             if (ex is System.Security.Authentication.AuthenticationException) return ex;

@@ -19,14 +19,7 @@ public sealed class OpsClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Cluster = await GatewayCluster.StartAsync(new ClusterOptions
-        {
-            Provinces = ["15", "51"], PeoplePerProvince = 120,
-            NodeSettings = new Dictionary<string, string>
-            {
-                ["Gateway:ResendBudget"] = "3", ["Gateway:ResendFirstDelay"] = "00:00:02", ["Gateway:ResendMaxDelay"] = "00:00:02",
-            },
-        });
+        Cluster = await GatewayCluster.StartAsync(ClusterOptions.ForOperators(peoplePerProvince: 120));
         Driver = new TransferDriver(Cluster);
     }
 

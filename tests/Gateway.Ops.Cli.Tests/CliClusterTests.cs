@@ -16,14 +16,7 @@ public sealed class CliClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Cluster = await GatewayCluster.StartAsync(new ClusterOptions
-        {
-            Provinces = ["15", "51"], PeoplePerProvince = 60,
-            NodeSettings = new Dictionary<string, string>
-            {
-                ["Gateway:ResendBudget"] = "3", ["Gateway:ResendFirstDelay"] = "00:00:02", ["Gateway:ResendMaxDelay"] = "00:00:02",
-            },
-        });
+        Cluster = await GatewayCluster.StartAsync(ClusterOptions.ForOperators(peoplePerProvince: 60));
         Driver = new TransferDriver(Cluster);
     }
 
