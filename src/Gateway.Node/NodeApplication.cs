@@ -157,6 +157,7 @@ public static class NodeApplication
         services.AddHostedService(sp => sp.GetRequiredService<ResendJobRunner>());
         services.AddSingleton<ListMessageLogHandler>();
         services.AddSingleton<ListMessageLogHeadsHandler>();
+        services.AddSingleton<ExportExchangeLogHandler>();
     }
 
     /// <summary>Applies migrations, then starts serving. Use instead of RunAsync/StartAsync.</summary>

@@ -59,6 +59,7 @@ public static class CliApp
         foreach (var command in QueryCommands.Build(factory)) root.Subcommands.Add(command);
         foreach (var command in ActionCommands.Build(factory)) root.Subcommands.Add(command);
         root.Subcommands.Add(VerifyLogCommand.Build(factory));
+        foreach (var command in ExportLogCommands.Build(factory)) root.Subcommands.Add(command);
         return root;
     }
 

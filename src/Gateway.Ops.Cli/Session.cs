@@ -36,6 +36,9 @@ public sealed class SessionFactory(GlobalOptions globals, TextWriter output, Tex
 {
     public Func<string, string?> Env => env;
 
+    /// <summary>Where a command that needs no node (verify-export) writes.</summary>
+    public TextWriter Output => output;
+
     public Session Open(ParseResult parsed) => new(globals, parsed, output, error, env);
 }
 

@@ -52,8 +52,8 @@ public static class DeadLetterStore
                     SET reason = EXCLUDED.reason, last_seen_at = EXCLUDED.last_seen_at
                 RETURNING id, xmax = 0 AS is_new, first_seen_at),
             logged AS (
-                INSERT INTO message_log (kind, message_id, message_type, sender, receiver, correlation_id, digest, at)
-                SELECT @kind, @message_id, @message_type, @sender, @receiver, @correlation_id, @digest, first_seen_at
+                INSERT INTO message_log (kind, message_id, message_type, sender, receiver, correlation_id, digest, at, envelope)
+                SELECT @kind, @message_id, @message_type, @sender, @receiver, @correlation_id, @digest, first_seen_at, @payload
                 FROM added WHERE is_new AND @digest::bytea IS NOT NULL)
             SELECT id FROM added
             """)

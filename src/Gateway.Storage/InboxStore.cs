@@ -22,8 +22,8 @@ public static class InboxStore
                 ON CONFLICT (message_id) DO NOTHING
                 RETURNING received_at),
             logged AS (
-                INSERT INTO message_log (kind, message_id, message_type, sender, receiver, correlation_id, digest, at)
-                SELECT @kind, @message_id, @message_type, @sender, @receiver, @correlation_id, @digest, received_at
+                INSERT INTO message_log (kind, message_id, message_type, sender, receiver, correlation_id, digest, at, envelope)
+                SELECT @kind, @message_id, @message_type, @sender, @receiver, @correlation_id, @digest, received_at, @envelope
                 FROM inserted WHERE @digest::bytea IS NOT NULL)
             SELECT count(*) FROM inserted
             """)
@@ -52,16 +52,16 @@ public static class InboxStore
         if (messages.Count == 0) return [];
         await using var cmd = SqlHelpers.Command(conn, tx, """
             WITH input AS (
-                SELECT * FROM unnest(@ids, @types, @senders, @receivers, @correlations, @digests)
-                    WITH ORDINALITY AS u(message_id, message_type, sender, receiver, correlation_id, digest, n)),
+                SELECT * FROM unnest(@ids, @types, @senders, @receivers, @correlations, @digests, @envelopes)
+                    WITH ORDINALITY AS u(message_id, message_type, sender, receiver, correlation_id, digest, envelope, n)),
             inserted AS (
                 INSERT INTO inbox (message_id, message_type, sender, received_at)
                 SELECT message_id, message_type, sender, now() FROM input ORDER BY n
                 ON CONFLICT (message_id) DO NOTHING
                 RETURNING message_id, received_at),
             logged AS (
-                INSERT INTO message_log (kind, message_id, message_type, sender, receiver, correlation_id, digest, at)
-                SELECT 'received', f.message_id, f.message_type, f.sender, f.receiver, f.correlation_id, f.digest, i.received_at
+                INSERT INTO message_log (kind, message_id, message_type, sender, receiver, correlation_id, digest, at, envelope)
+                SELECT 'received', f.message_id, f.message_type, f.sender, f.receiver, f.correlation_id, f.digest, i.received_at, f.envelope
                 FROM inserted i
                 JOIN (SELECT DISTINCT ON (message_id) * FROM input ORDER BY message_id, n) f ON f.message_id = i.message_id
                 WHERE f.digest IS NOT NULL
@@ -73,7 +73,8 @@ public static class InboxStore
             .With("senders", NpgsqlDbType.Array | NpgsqlDbType.Text, messages.Select(m => m.Sender).ToArray())
             .With("receivers", NpgsqlDbType.Array | NpgsqlDbType.Text, messages.Select(m => (object?)m.Log?.Receiver ?? DBNull.Value).ToArray())
             .With("correlations", NpgsqlDbType.Array | NpgsqlDbType.Text, messages.Select(m => (object?)m.Log?.CorrelationId ?? DBNull.Value).ToArray())
-            .With("digests", NpgsqlDbType.Array | NpgsqlDbType.Bytea, messages.Select(m => (object?)m.Log?.Digest ?? DBNull.Value).ToArray());
+            .With("digests", NpgsqlDbType.Array | NpgsqlDbType.Bytea, messages.Select(m => (object?)m.Log?.Digest ?? DBNull.Value).ToArray())
+            .With("envelopes", NpgsqlDbType.Array | NpgsqlDbType.Bytea, messages.Select(m => (object?)m.Log?.Envelope ?? DBNull.Value).ToArray());
         return [.. await cmd.ReadAllAsync(r => r.GetString(0), ct).ConfigureAwait(false)];
     }
 

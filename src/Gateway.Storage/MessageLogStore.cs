@@ -7,11 +7,18 @@ using Org.BouncyCastle.Crypto.Digests;
 namespace Gateway.Storage;
 
 /// <summary>
-/// What an appender knows of one log entry: the rest (seq, hash) the sealer adds. Digests, never payloads: the
-/// envelope and its personal data stay in the outbox, dead-letter or audit table where they already are.
+/// What an appender knows of one log entry: the rest (seq, hash) the sealer adds. The chain covers the digest;
+/// <see cref="Envelope"/> keeps the signed bytes it digests, for the auditor's export of one exchange.
 /// </summary>
 public sealed record MessageLogEntry(string Kind, string? MessageId, string? MessageType, string? Sender, string? Receiver, string? CorrelationId,
-    byte[] Digest);
+    byte[] Digest)
+{
+    /// <summary>A received envelope as it came off the wire (sent and dead-lettered entries take the bytes their own table stores).</summary>
+    public byte[]? Envelope { get; init; }
+}
+
+/// <summary>A sealed entry of one exchange, with the hash it chains from and the envelope it is about (null when none).</summary>
+public sealed record ExchangeLogRow(MessageLogRow Entry, byte[] PreviousHash, byte[]? Envelope);
 
 /// <summary>One row of the message log; seq and hash are null until sealed.</summary>
 public sealed record MessageLogRow(long Id, long? Seq, string Kind, string? MessageId, string? MessageType, string? Sender, string? Receiver,
@@ -53,15 +60,16 @@ public static class MessageLogStore
     public static async Task AppendAsync(NpgsqlConnection conn, NpgsqlTransaction tx, MessageLogEntry entry, DateTimeOffset? at, CancellationToken ct = default)
     {
         await using var cmd = SqlHelpers.Command(conn, tx, """
-            INSERT INTO message_log (kind, message_id, message_type, sender, receiver, correlation_id, digest, at)
-            VALUES (@kind, @message_id, @message_type, @sender, @receiver, @correlation_id, @digest, coalesce(@at, now()))
+            INSERT INTO message_log (kind, message_id, message_type, sender, receiver, correlation_id, digest, at, envelope)
+            VALUES (@kind, @message_id, @message_type, @sender, @receiver, @correlation_id, @digest, coalesce(@at, now()), @envelope)
             """);
         With(cmd, entry).With("at", NpgsqlDbType.TimestampTz, at?.ToUniversalTime());
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
-    /// <summary>Parameters @kind, @message_id, @message_type, @sender, @receiver, @correlation_id, @digest (all null when no entry).</summary>
+    /// <summary>Parameters @kind, @message_id, @message_type, @sender, @receiver, @correlation_id, @digest, @envelope (all null when no entry).</summary>
     internal static NpgsqlCommand With(NpgsqlCommand cmd, MessageLogEntry? entry) => cmd
+        .With("envelope", NpgsqlDbType.Bytea, entry?.Envelope)
         .With("kind", NpgsqlDbType.Text, entry?.Kind)
         .With("message_id", NpgsqlDbType.Text, entry?.MessageId)
         .With("message_type", NpgsqlDbType.Text, entry?.MessageType)
@@ -205,6 +213,40 @@ public static class MessageLogStore
             .With("from", NpgsqlDbType.Bigint, fromSeq)
             .With("limit", NpgsqlDbType.Integer, limit);
         return await cmd.ReadAllAsync(MapHead, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The sealed entries of one exchange (correlation id), in seq order, at most <paramref name="limit"/>, each with the
+    /// previous entry's hash (the genesis hash for seq 1) so each can be re-chained on its own.
+    /// </summary>
+    public static async Task<IReadOnlyList<ExchangeLogRow>> ExchangeAsync(NpgsqlConnection conn, string correlationId, int limit, CancellationToken ct = default)
+    {
+        await using var cmd = SqlHelpers.Command(conn, null, """
+            SELECT m.id, m.seq, m.kind, m.message_id, m.message_type, m.sender, m.receiver, m.correlation_id, m.digest, m.at, m.hash,
+                   p.hash, m.envelope
+            FROM message_log m LEFT JOIN message_log p ON p.seq = m.seq - 1
+            WHERE m.correlation_id = @correlation AND m.seq IS NOT NULL
+            ORDER BY m.seq LIMIT @limit
+            """)
+            .With("correlation", NpgsqlDbType.Text, correlationId)
+            .With("limit", NpgsqlDbType.Integer, limit);
+        return await cmd.ReadAllAsync(r => new ExchangeLogRow(Map(r), r.NullableBytes(11) ?? new byte[DigestLength], r.NullableBytes(12)), ct)
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>Entries of one exchange appended and committed but not sealed yet.</summary>
+    public static async Task<long> UnsealedCountAsync(NpgsqlConnection conn, string correlationId, CancellationToken ct = default)
+    {
+        await using var cmd = SqlHelpers.Command(conn, null, "SELECT count(*) FROM message_log WHERE correlation_id = @correlation AND seq IS NULL")
+            .With("correlation", NpgsqlDbType.Text, correlationId);
+        return (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+    }
+
+    /// <summary>The first signed head at or after <paramref name="seq"/>: the one that covers an entry, once signed.</summary>
+    public static async Task<MessageLogHead?> HeadCoveringAsync(NpgsqlConnection conn, long seq, CancellationToken ct = default)
+    {
+        var heads = await HeadsAsync(conn, seq, 1, ct).ConfigureAwait(false);
+        return heads.Count == 0 ? null : heads[0];
     }
 
     /// <summary>Entries appended and committed but not sealed yet (the sealer's backlog).</summary>

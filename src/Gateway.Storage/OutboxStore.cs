@@ -55,8 +55,8 @@ public sealed class OutboxStore
                 ON CONFLICT (message_id) DO NOTHING
                 RETURNING id, next_attempt_at, created_at),
             logged AS (
-                INSERT INTO message_log (kind, message_id, message_type, sender, receiver, correlation_id, digest, at)
-                SELECT @log_kind, @message_id, @message_type, @log_sender, @receiver, @correlation_id, @log_digest, created_at
+                INSERT INTO message_log (kind, message_id, message_type, sender, receiver, correlation_id, digest, at, envelope)
+                SELECT @log_kind, @message_id, @message_type, @log_sender, @receiver, @correlation_id, @log_digest, created_at, @payload
                 FROM inserted WHERE @log_digest::bytea IS NOT NULL)
             SELECT id, next_attempt_at, created_at FROM inserted
             """)

@@ -132,7 +132,7 @@ public sealed class MessageLogFixture : IAsyncLifetime
     }, $"node {province}'s message log to settle");
 }
 
-public sealed class MessageLogTests(MessageLogFixture fx) : IClassFixture<MessageLogFixture>
+public sealed partial class MessageLogTests(MessageLogFixture fx) : IClassFixture<MessageLogFixture>
 {
     private const string Origin = MessageLogFixture.Origin;
     private const string Destination = MessageLogFixture.Destination;

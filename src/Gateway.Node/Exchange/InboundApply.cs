@@ -48,11 +48,11 @@ public sealed class InboundApply(InboundDispatcher dispatcher, ReceiptHandler re
             // Receipts have no stable id to dedupe by: each must be fresh.
             RequireFresh(envelope, arrived);
             await receipts.HandleAsync(conn, tx, envelope, ct);
-            await MessageLogStore.AppendAsync(conn, tx, MessageLogEntries.Of(MessageLogStore.Received, envelope), null, ct);
+            await MessageLogStore.AppendAsync(conn, tx, MessageLogEntries.Received(envelope), null, ct);
             return InboundOutcome.Receipt;
         }
         var first = fresh ?? await InboxStore.TryRecordAsync(conn, tx, envelope.MessageId, envelope.MessageType, envelope.SenderProvince,
-            MessageLogEntries.Of(MessageLogStore.Received, envelope), ct);
+            MessageLogEntries.Received(envelope), ct);
         if (!first) return InboundOutcome.Duplicate;
         // A replay of an id already applied is deduped above; a never-seen id must be recent (the caller rolls back the record).
         RequireFresh(envelope, arrived);

@@ -161,7 +161,7 @@ public sealed class InboxProcessor(
             var fresh = isolate ? null : await InboxStore.TryRecordManyAsync(conn, tx,
                 read.Where(r => r.Envelope is { } e && e.MessageType != Receipt.Descriptor.Name)
                     .Select(r => (r.Envelope!.MessageId, r.Envelope.MessageType, r.Envelope.SenderProvince,
-                        (MessageLogEntry?)MessageLogEntries.Of(MessageLogStore.Received, r.Envelope))).ToList(), token);
+                        (MessageLogEntry?)MessageLogEntries.Received(r.Envelope, r.Record.Message?.Value))).ToList(), token);
 
             foreach (var (record, readEnvelope) in read)
             {

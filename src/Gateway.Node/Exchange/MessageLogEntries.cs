@@ -1,6 +1,7 @@
 using Gateway.Contracts.Exchange.V1;
 using Gateway.Messaging.Signing;
 using Gateway.Storage;
+using Google.Protobuf;
 
 namespace Gateway.Node.Exchange;
 
@@ -9,6 +10,10 @@ public static class MessageLogEntries
 {
     public static MessageLogEntry Of(string kind, Envelope e) => new(kind, NullIfEmpty(e.MessageId), NullIfEmpty(e.MessageType),
         NullIfEmpty(e.SenderProvince), NullIfEmpty(e.ReceiverProvince), NullIfEmpty(e.CorrelationId), MessageLogFormat.EnvelopeDigest(e));
+
+    /// <summary>A received envelope's entry, keeping the bytes it arrived as (serialised again when the caller has none).</summary>
+    public static MessageLogEntry Received(Envelope e, byte[]? wire = null) =>
+        Of(MessageLogStore.Received, e) with { Envelope = wire ?? e.ToByteArray() };
 
     /// <summary>A dead-lettered record: the envelope's entry when it could be read, else only the digest of its raw bytes.</summary>
     public static MessageLogEntry DeadLettered(Envelope? e, byte[]? raw) => e is not null

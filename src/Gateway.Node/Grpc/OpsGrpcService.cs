@@ -36,8 +36,12 @@ public sealed class OpsGrpcService(
     WorkItemSignal workItemSignal,
     Sync.RecordChangeSignal recordChanges,
     ListMessageLogHandler messageLog,
-    ListMessageLogHeadsHandler messageLogHeads) : OpsService.OpsServiceBase
+    ListMessageLogHeadsHandler messageLogHeads,
+    ExportExchangeLogHandler exportLog) : OpsService.OpsServiceBase
 {
+    public override Task<ExportExchangeLogResponse> ExportExchangeLog(ExportExchangeLogRequest request, ServerCallContext context) =>
+        exportLog.HandleAsync(request, context.CancellationToken);
+
     public override Task<ListMessageLogResponse> ListMessageLog(ListMessageLogRequest request, ServerCallContext context) =>
         messageLog.HandleAsync(request, context.CancellationToken);
 

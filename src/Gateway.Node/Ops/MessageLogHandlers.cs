@@ -1,4 +1,5 @@
 using Gateway.Contracts.Ops.V1;
+using Gateway.Node.Application;
 using Gateway.Node.Infrastructure;
 using Gateway.Storage;
 using Google.Protobuf;
@@ -46,12 +47,51 @@ public sealed class ListMessageLogHeadsHandler(NodeDatabase db)
         {
             var heads = await MessageLogStore.HeadsAsync(conn, from, size + 1, token);
             var response = new ListMessageLogHeadsResponse();
-            response.Heads.AddRange(heads.Take(size).Select(h => new Contracts.Ops.V1.MessageLogHead
-            {
-                Seq = h.Seq, Hash = ByteString.CopyFrom(h.Hash), SignedAt = OpsInput.Time(h.SignedAt), Province = h.Province, KeyId = h.KeyId,
-                Algorithm = h.Algorithm, Signature = ByteString.CopyFrom(h.Signature),
-            }));
+            response.Heads.AddRange(heads.Take(size).Select(Head));
             if (heads.Count > size) response.NextFromSeq = heads[size].Seq;
+            return response;
+        }, ct);
+    }
+
+    public static Contracts.Ops.V1.MessageLogHead Head(Storage.MessageLogHead h) => new()
+    {
+        Seq = h.Seq, Hash = ByteString.CopyFrom(h.Hash), SignedAt = OpsInput.Time(h.SignedAt), Province = h.Province, KeyId = h.KeyId,
+        Algorithm = h.Algorithm, Signature = ByteString.CopyFrom(h.Signature),
+    };
+}
+
+/// <summary>
+/// One exchange's sealed entries with the envelopes they are about, and the signed head that covers the last of them:
+/// what an auditor hands the other province (docs/security.md, "Exporting one exchange").
+/// </summary>
+public sealed class ExportExchangeLogHandler(NodeDatabase db, NodeIdentity node)
+{
+    public const int MaxEntries = 1_000;
+
+    public Task<ExportExchangeLogResponse> HandleAsync(ExportExchangeLogRequest request, CancellationToken ct)
+    {
+        var v = new List<(string, string)>();
+        if (string.IsNullOrWhiteSpace(request.CorrelationId)) v.Add(("correlation_id", "Name the exchange (a transfer id or a record id)."));
+        else if (request.CorrelationId.Length > 64 || request.CorrelationId.Any(char.IsControl))
+            v.Add(("correlation_id", "At most 64 characters, no control characters."));
+        OpsInput.ThrowIfAny(v);
+        return db.WithConnectionAsync(async (conn, token) =>
+        {
+            var rows = await MessageLogStore.ExchangeAsync(conn, request.CorrelationId, MaxEntries + 1, token);
+            var unsealed = await MessageLogStore.UnsealedCountAsync(conn, request.CorrelationId, token);
+            if (rows.Count == 0 && unsealed == 0)
+                throw new NotFoundException($"The message log has no entry for exchange {request.CorrelationId}.");
+            var response = new ExportExchangeLogResponse
+            {
+                Province = node.Province, CorrelationId = request.CorrelationId, Unsealed = unsealed, Truncated = rows.Count > MaxEntries,
+            };
+            response.Entries.AddRange(rows.Take(MaxEntries).Select(r => new ExportedLogEntry
+            {
+                Entry = ListMessageLogHandler.Entry(r.Entry), PreviousHash = ByteString.CopyFrom(r.PreviousHash),
+                Envelope = r.Envelope is null ? ByteString.Empty : ByteString.CopyFrom(r.Envelope),
+            }));
+            if (response.Entries.Count > 0 && await MessageLogStore.HeadCoveringAsync(conn, response.Entries[^1].Entry.Seq, token) is { } h)
+                response.CoveringHead = ListMessageLogHeadsHandler.Head(h);
             return response;
         }, ct);
     }
