@@ -46,6 +46,24 @@ public sealed class EnvelopeSignatureTests
     }
 
     [Fact]
+    public void A_reused_SM2_signer_signs_each_message_on_its_own_and_switches_keys_cleanly()
+    {
+        var first = SignatureAlgorithms.Generate(SignatureAlgorithms.Sm2Sm3);
+        var second = SignatureAlgorithms.Generate(SignatureAlgorithms.Sm2Sm3);
+        var messages = Enumerable.Range(0, 5).Select(i => System.Text.Encoding.UTF8.GetBytes($"message {i}")).ToList();
+        // Alternating keys and messages on one thread: each signature covers only its own message, under its own key.
+        foreach (var (message, i) in messages.Select((m, i) => (m, i)))
+        {
+            var key = i % 3 == 2 ? second : first;
+            var other = key == first ? second : first;
+            var signature = SignatureAlgorithms.Sign(SignatureAlgorithms.Sm2Sm3, key.Private, message);
+            Assert.True(SignatureAlgorithms.Verify(SignatureAlgorithms.Sm2Sm3, key.Public, message, signature));
+            Assert.False(SignatureAlgorithms.Verify(SignatureAlgorithms.Sm2Sm3, other.Public, message, signature));
+            Assert.All(messages.Where(m => m != message), m => Assert.False(SignatureAlgorithms.Verify(SignatureAlgorithms.Sm2Sm3, key.Public, m, signature)));
+        }
+    }
+
+    [Fact]
     public void A_fixed_SM2_signature_over_the_vector_verifies_and_one_flipped_bit_does_not()
     {
         var key = SignatureAlgorithms.ParsePublicKey(Sm2PublicKey);

@@ -56,8 +56,31 @@ public static class SignatureAlgorithms
         }
     }
 
+    // SM2Signer's Init works out the public point from the private key (a full scalar multiplication) and its Z value;
+    // the signer resets to that state after each signature, so each thread keeps the one for the key it last used.
+    [ThreadStatic] private static (AsymmetricKeyParameter Key, ISigner Signer)? t_sm2;
+
     public static byte[] Sign(string algorithm, AsymmetricKeyParameter privateKey, ReadOnlySpan<byte> data)
     {
+        if (algorithm == Sm2Sm3)
+        {
+            if (t_sm2 is not { } cached || !ReferenceEquals(cached.Key, privateKey))
+            {
+                var sm2 = Create(algorithm);
+                sm2.Init(true, new ParametersWithID(new ParametersWithRandom(privateKey, Random), Sm2UserId.ToArray()));
+                t_sm2 = cached = (privateKey, sm2);
+            }
+            try
+            {
+                cached.Signer.BlockUpdate(data);
+                return cached.Signer.GenerateSignature();
+            }
+            catch
+            {
+                t_sm2 = null; // never reuse a signer left mid-message
+                throw;
+            }
+        }
         var signer = Create(algorithm);
         ICipherParameters p = new ParametersWithRandom(privateKey, Random);
         if (algorithm == Sm2Sm3) p = new ParametersWithID(p, Sm2UserId.ToArray());
