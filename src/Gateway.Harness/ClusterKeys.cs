@@ -43,22 +43,34 @@ public sealed class ClusterKeys : IDisposable
         if (!OperatingSystem.IsWindows())
             keysFolder.UnixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
         var keys = new ClusterKeys(folder, new DirectoryFile { Provinces = [] });
-        foreach (var province in provinces)
-        {
-            keys._file.Provinces!.Add(new DirectoryFile.Province
-            {
-                Code = province,
-                Topics = new DirectoryFile.ProvinceTopics { Inbox = TopicNames.Inbox(province), DeadLetter = TopicNames.DeadLetter(province) },
-                Keys = [],
-                // The test exchange lets every member send everything to every other; the trust rules still apply.
-                MaySend = [new DirectoryFile.Rule { To = ["*"], Types = ["*"] }],
-            });
-            var key = keys.AddKeyUnwritten(province, algorithm, DateTimeOffset.UtcNow.AddDays(-1), null);
-            keys._inUse[province] = key;
-            keys.WriteKey(province, key);
-        }
+        foreach (var province in provinces) keys.AddProvinceUnwritten(province, algorithm);
         keys.WriteDirectory();
         return keys;
+    }
+
+    /// <summary>A new member: its entry (code, topics, a fresh key) written to the directory the nodes watch, and its key file.</summary>
+    public void AddProvince(string province, string algorithm = SignatureAlgorithms.Sm2Sm3)
+    {
+        lock (_write)
+        {
+            AddProvinceUnwritten(province, algorithm);
+            WriteDirectory();
+        }
+    }
+
+    private void AddProvinceUnwritten(string province, string algorithm)
+    {
+        _file.Provinces!.Add(new DirectoryFile.Province
+        {
+            Code = province,
+            Topics = new DirectoryFile.ProvinceTopics { Inbox = TopicNames.Inbox(province), DeadLetter = TopicNames.DeadLetter(province) },
+            Keys = [],
+            // The test exchange lets every member send everything to every other; the trust rules still apply.
+            MaySend = [new DirectoryFile.Rule { To = ["*"], Types = ["*"] }],
+        });
+        var key = AddKeyUnwritten(province, algorithm, DateTimeOffset.UtcNow.AddDays(-1), null);
+        _inUse[province] = key;
+        WriteKey(province, key);
     }
 
     /// <summary>The key the province's node signs with now.</summary>

@@ -6,6 +6,12 @@ public sealed record ClusterOptions
     /// <summary>Two-digit province codes, one node each.</summary>
     public IReadOnlyList<string> Provinces { get; init; } = ["15", "51"];
 
+    /// <summary>
+    /// The exchange's members as every node is told (Gateway:ExchangeProvinces); null: <see cref="Provinces"/>. A test
+    /// that onboards a province later lists it here from the start, as a real exchange lists all 32.
+    /// </summary>
+    public IReadOnlyList<string>? ExchangeProvinces { get; init; }
+
     /// <summary>Start a real redis-server; when false or unavailable the nodes use the in-memory fast path.</summary>
     public bool UseRedis { get; init; } = true;
 

@@ -71,27 +71,8 @@ public sealed class GatewayCluster : IAsyncDisposable
             }
             else redisNote = "Redis disabled: the nodes use the IN-MEMORY idempotency fast path (PostgreSQL still holds every key).";
 
-            var cluster = new GatewayCluster(options, broker, postgres, redis, keys, tls) { RedisFallbackNote = redisNote };
-            foreach (var province in options.Provinces)
-            {
-                // All nodes share one local server (100 connections): keep each pool well below its share.
-                var connectionString = await postgres.CreateDatabaseAsync($"node_{province}", ct) + ";Maximum Pool Size=30";
-                var port = FreePort.Find();
-                var args = NodeArguments(options, province, port, connectionString, broker.BootstrapServers, redis?.Endpoint, keys, tls);
-                var registry = SyntheticRegistry.Create(province, options.PeoplePerProvince, options.Seed + int.Parse(province));
-                var node = new ProvinceNode(province, port, connectionString, args, options.NodesAsProcesses, registry,
-                    options.Clocks.GetValueOrDefault(province), tls?.Client(Gateway.Node.Grpc.CallerRole.System, province), options.NodeLogs);
-                cluster.Nodes[province] = node;
-                cluster._owned.Add(node);
-                await node.StartAsync(ct);
-                if (options.StartSimulators)
-                {
-                    node.Simulator = new SimulatedProvinceSystem(province, node.Channel, registry,
-                        loggerFactory.CreateLogger<SimulatedProvinceSystem>());
-                    await node.Simulator.StartAsync(ct);
-                }
-                log.LogInformation("Node {Province} listening on {Address}", province, node.Address);
-            }
+            var cluster = new GatewayCluster(options, broker, postgres, redis, keys, tls) { RedisFallbackNote = redisNote, _log = log, _loggers = loggerFactory };
+            foreach (var province in options.Provinces) await cluster.StartProvinceAsync(province, ct);
             return cluster;
         }
         catch
@@ -103,6 +84,72 @@ public sealed class GatewayCluster : IAsyncDisposable
             tls?.Dispose();
             throw;
         }
+    }
+
+    private ILogger _log = NullLogger.Instance;
+    private ILoggerFactory _loggers = NullLoggerFactory.Instance;
+
+    private async Task<ProvinceNode> StartProvinceAsync(string province, CancellationToken ct)
+    {
+        // All nodes share one local server (100 connections): keep each pool well below its share.
+        var connectionString = await Postgres.CreateDatabaseAsync($"node_{province}", ct) + ";Maximum Pool Size=30";
+        var node = NewNode(province, connectionString, Registry(province));
+        Nodes[province] = node;
+        await node.StartAsync(ct);
+        if (Options.StartSimulators)
+        {
+            node.Simulator = new SimulatedProvinceSystem(province, node.Channel, node.Registry, _loggers.CreateLogger<SimulatedProvinceSystem>());
+            await node.Simulator.StartAsync(ct);
+        }
+        _log.LogInformation("Node {Province} listening on {Address}", province, node.Address);
+        return node;
+    }
+
+    private SyntheticRegistry Registry(string province) =>
+        SyntheticRegistry.Create(province, Options.PeoplePerProvince, Options.Seed + int.Parse(province));
+
+    private ProvinceNode NewNode(string province, string connectionString, SyntheticRegistry registry)
+    {
+        var port = FreePort.Find();
+        var args = NodeArguments(Options, province, port, connectionString, Broker.BootstrapServers, Redis?.Endpoint, Keys, Tls);
+        var node = new ProvinceNode(province, port, connectionString, args, Options.NodesAsProcesses, registry,
+            Options.Clocks.GetValueOrDefault(province), Tls?.Client(Gateway.Node.Grpc.CallerRole.System, province), Options.NodeLogs);
+        _owned.Add(node);
+        return node;
+    }
+
+    /// <summary>
+    /// Onboards a province while the cluster runs, as an agency would: its inbox topics are created, its entry (code,
+    /// topics, a fresh key) goes into the directory the running nodes watch, and its node and simulated system start.
+    /// Nothing is restarted. List it in <see cref="ClusterOptions.ExchangeProvinces"/> from the start, as the all-32
+    /// default of a real exchange does.
+    /// </summary>
+    public async Task<ProvinceNode> JoinAsync(string province, CancellationToken ct = default)
+    {
+        if (Nodes.ContainsKey(province)) throw new InvalidOperationException($"Province {province} already has a node.");
+        CreateTopic(TopicNames.Inbox(province), Options.InboxPartitions);
+        CreateTopic(TopicNames.DeadLetter(province), 1);
+        Keys.AddProvince(province, Options.SignatureAlgorithm);
+        return await StartProvinceAsync(province, ct);
+    }
+
+    // A topic a member already wrote to (broker auto-creation) is there already: that is fine.
+    private void CreateTopic(string name, int partitions)
+    {
+        try { Broker.CreateTopic(name, partitions); }
+        catch (EmbeddedBrokerException e) when (e.Code == Confluent.Kafka.ErrorCode.TopicAlreadyExists) { }
+    }
+
+    /// <summary>
+    /// Another instance of a province's node on the same database, topics and key (a Deployment with two replicas). It
+    /// shares the province's registry; the simulated system stays connected to the first instance.
+    /// </summary>
+    public async Task<ProvinceNode> StartInstanceAsync(string province, CancellationToken ct = default)
+    {
+        var first = Nodes[province];
+        var node = NewNode(province, first.ConnectionString, first.Registry);
+        await node.StartAsync(ct);
+        return node;
     }
 
     private static string[] NodeArguments(ClusterOptions options, string province, int port, string connectionString, string bootstrap, string? redisEndpoint,
@@ -118,7 +165,7 @@ public sealed class GatewayCluster : IAsyncDisposable
             ["Kafka:ClientId"] = $"gateway-node-{province}",
             ["Redis:Configuration"] = redisEndpoint ?? "",
             // The cluster is the whole exchange: index provinces and backfill owners come from these members.
-            ["Gateway:ExchangeProvinces"] = string.Join(",", options.Provinces),
+            ["Gateway:ExchangeProvinces"] = string.Join(",", options.ExchangeProvinces ?? options.Provinces),
             ["Gateway:BackfillOnNewDatabase"] = options.BackfillOnNewDatabase ? "true" : "false",
             ["Gateway:DirectoryPath"] = keys.DirectoryPath,
             ["Gateway:Signing:PrivateKeyPath"] = keys.KeyPath(province),
