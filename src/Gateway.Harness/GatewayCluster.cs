@@ -49,6 +49,7 @@ public sealed class GatewayCluster : IAsyncDisposable
 
         var broker = EmbeddedKafkaBroker.Start(new EmbeddedBrokerOptions
         {
+            BrokerCount = options.BrokerCount,
             Topics = options.Provinces.SelectMany(p => new[]
             {
                 new TopicSpec(TopicNames.Inbox(p), options.InboxPartitions),
@@ -64,7 +65,8 @@ public sealed class GatewayCluster : IAsyncDisposable
         try
         {
             postgres = await PostgresServer.StartAsync(ct);
-            if (options.UseRedis)
+            if (options.UseRedis && options.RedisEndpoint is not null) { /* an existing server: nothing to start */ }
+            else if (options.UseRedis)
             {
                 if (RedisServer.IsAvailable()) redis = await RedisServer.StartAsync(ct);
                 else redisNote = "redis-server is not installed: the nodes use the IN-MEMORY idempotency fast path (PostgreSQL still holds every key).";
@@ -77,14 +79,15 @@ public sealed class GatewayCluster : IAsyncDisposable
                 // All nodes share one local server (100 connections): keep each pool well below its share.
                 var connectionString = await postgres.CreateDatabaseAsync($"node_{province}", ct) + ";Maximum Pool Size=30";
                 var port = FreePort.Find();
-                var args = NodeArguments(options, province, port, connectionString, broker.BootstrapServers, redis?.Endpoint, keys, tls);
+                var args = NodeArguments(options, province, port, connectionString, broker.BootstrapServers,
+                    redis?.Endpoint ?? (options.UseRedis ? options.RedisEndpoint : null), keys, tls);
                 var registry = SyntheticRegistry.Create(province, options.PeoplePerProvince, options.Seed + int.Parse(province));
                 var node = new ProvinceNode(province, port, connectionString, args, options.NodesAsProcesses, registry,
                     options.Clocks.GetValueOrDefault(province), tls?.Client(Gateway.Node.Grpc.CallerRole.System, province), options.NodeLogs);
                 cluster.Nodes[province] = node;
                 cluster._owned.Add(node);
                 await node.StartAsync(ct);
-                if (options.StartSimulators)
+                if (options.StartSimulators && !options.ExternalSystems.Contains(province))
                 {
                     node.Simulator = new SimulatedProvinceSystem(province, node.Channel, registry,
                         loggerFactory.CreateLogger<SimulatedProvinceSystem>());
