@@ -72,7 +72,7 @@ public static class RunCommand
             {
                 b.SetMinimumLevel(p.GetValue(verbose) ? LogLevel.Information : LogLevel.Error);
                 b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
-                b.AddFilter("Gateway.ProvinceSimulator", LogLevel.Error);
+                if (!p.GetValue(verbose)) b.AddFilter("Gateway.ProvinceSimulator", LogLevel.None); // its retries under faults are expected
             });
             var view = new ReportView(output);
             view.Header(s);

@@ -185,6 +185,7 @@ public sealed class Workload
         var (city, county) = CareCodes(destination);
         var filing = SyncDriver.BuildFiling(person, destination, city, county, category, CareAddress(destination, index), Today);
         filing.FilingId = $"F{owner}-{_run[..8]}{index:x6}";
+        if (category == FilingCategory.TemporaryOther) filing.CategoryNote = "探亲期间就医"; // the form asks what "other" is
         var run = new FilingRun(owner, filing.FilingId, person.IdentityNumber);
         _state.Filings.Enqueue(run);
         var client = new FilingService.FilingServiceClient(_state.Cluster[owner].Channel);
