@@ -101,7 +101,8 @@ public sealed record Scenario
 
     /// <summary>Synthetic people per registry: enough distinct people for every transfer out, filing and enrolment.</summary>
     public int PeoplePerProvince =>
-        (int)Math.Ceiling(Transfers * 1.3 / Provinces.Count) + (Filings + Enrolments) / Provinces.Count + 20;
+        // Pairs are drawn at random, so one province may take well over its share; some people have no balance to move.
+        (int)Math.Ceiling(Transfers * 1.8 / Provinces.Count + (Filings + Enrolments) * 1.5 / Provinces.Count) + 40;
 
     /// <summary>Problems with the scenario, by option name; empty when it can run.</summary>
     public IReadOnlyList<string> Problems()

@@ -66,6 +66,8 @@ public static class Simulation
         progress?.Invoke($"workload: {workload.Operations} operations ({scenario.Transfers} transfers, {scenario.Filings} filings, {scenario.Enrolments} enrolment changes); {schedule.Count} faults");
         var start = DateTime.UtcNow;
         var work = workload.RunAsync(ct);
+        var workloadSeconds = 0.0;
+        _ = work.ContinueWith(_ => workloadSeconds = (DateTime.UtcNow - start).TotalSeconds, TaskScheduler.Default);
         var faults = new FaultInjector(state, random, log).RunAsync(schedule, start, ct);
         using (var ticker = new PeriodicTimer(TimeSpan.FromSeconds(10)))
         {
@@ -76,8 +78,8 @@ public static class Simulation
                 progress?.Invoke($"{(DateTime.UtcNow - start).TotalSeconds:0} s: {workload.Finished}/{workload.Operations} operations done, {state.Faults.Count}/{schedule.Count} faults applied");
             }
             await work;
-            var workloadSeconds = (DateTime.UtcNow - start).TotalSeconds;
             await faults;
+            if (workloadSeconds == 0) workloadSeconds = (DateTime.UtcNow - start).TotalSeconds;
             progress?.Invoke($"workload done in {workloadSeconds:0} s, faults done in {(DateTime.UtcNow - start).TotalSeconds:0} s; waiting for quiescence");
             // Any node a fault left down comes back before the wait (a fault that threw may have left it stopped).
             foreach (var node in cluster.Nodes.Values.Where(n => !n.IsRunning)) await node.StartAsync(ct);

@@ -1,4 +1,5 @@
 using Gateway.Contracts.Sync.V1;
+using Google.Protobuf;
 using Gateway.Harness.Simulation;
 using Gateway.Harness.Simulation.Invariants;
 

@@ -14,6 +14,11 @@ public sealed class TransfersSettled : IInvariant
     public async Task<InvariantResult> CheckAsync(SimulationState state, CancellationToken ct)
     {
         var rows = await TransferRows.LoadAsync(state);
+        // Withdrawn at the destination before its letter reached the origin: the origin keeps only this marker, no transfer row.
+        var beforeLetter = new HashSet<(string, string)>();
+        foreach (var node in state.Nodes)
+            foreach (var id in await state.Db(node.Province).QueryAsync("SELECT transfer_id FROM withdrawn_before_letter", r => r.GetString(0)))
+                beforeLetter.Add((node.Province, id));
         var problems = new List<string>();
         int terminal = 0, visible = 0, notStarted = 0;
         foreach (var run in state.Transfers.OrderBy(t => t.Index))
@@ -28,7 +33,8 @@ public sealed class TransfersSettled : IInvariant
             var d = rows.GetValueOrDefault((run.Destination, run.TransferId));
             var o = rows.GetValueOrDefault((run.Origin, run.TransferId));
             var pair = (d?.State, o?.State);
-            var settled = pair is ("Completed", "Acknowledged") or ("LetterReturned", "LetterReturned") or ("Withdrawn", "Withdrawn");
+            var settled = pair is ("Completed", "Acknowledged") or ("LetterReturned", "LetterReturned") or ("Withdrawn", "Withdrawn")
+                || (pair == ("Withdrawn", null) && beforeLetter.Contains((run.Origin, run.TransferId)));
             if (settled)
             {
                 var expected = run.Plan switch
