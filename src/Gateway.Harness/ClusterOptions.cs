@@ -66,6 +66,15 @@ public sealed record ClusterOptions
     /// <summary>Start each province's simulated province system with its node.</summary>
     public bool StartSimulators { get; init; } = true;
 
+    /// <summary>Provinces whose node starts without the simulator: an integrator's own province system answers there.</summary>
+    public IReadOnlyList<string> ExternalSystems { get; init; } = [];
+
+    /// <summary>Brokers in the embedded cluster (2 or more lets a run move partition leaders).</summary>
+    public int BrokerCount { get; init; } = 1;
+
+    /// <summary>An existing redis-server (host:port) instead of a private one started for the run.</summary>
+    public string? RedisEndpoint { get; init; }
+
     /// <summary>
     /// Origin 15 and destination 51 with a small re-send budget (3 sends, 2 s apart), so an envelope whose receiver is
     /// down fails within seconds: what the operators' tests (service, CLI) start from.

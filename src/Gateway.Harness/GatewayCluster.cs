@@ -49,6 +49,7 @@ public sealed class GatewayCluster : IAsyncDisposable
 
         var broker = EmbeddedKafkaBroker.Start(new EmbeddedBrokerOptions
         {
+            BrokerCount = options.BrokerCount,
             Topics = options.Provinces.SelectMany(p => new[]
             {
                 new TopicSpec(TopicNames.Inbox(p), options.InboxPartitions),
@@ -64,7 +65,8 @@ public sealed class GatewayCluster : IAsyncDisposable
         try
         {
             postgres = await PostgresServer.StartAsync(ct);
-            if (options.UseRedis)
+            if (options.UseRedis && options.RedisEndpoint is not null) { /* an existing server: nothing to start */ }
+            else if (options.UseRedis)
             {
                 if (RedisServer.IsAvailable()) redis = await RedisServer.StartAsync(ct);
                 else redisNote = "redis-server is not installed: the nodes use the IN-MEMORY idempotency fast path (PostgreSQL still holds every key).";
@@ -96,7 +98,7 @@ public sealed class GatewayCluster : IAsyncDisposable
         var node = NewNode(province, connectionString, Registry(province));
         Nodes[province] = node;
         await node.StartAsync(ct);
-        if (Options.StartSimulators)
+        if (Options.StartSimulators && !Options.ExternalSystems.Contains(province))
         {
             node.Simulator = new SimulatedProvinceSystem(province, node.Channel, node.Registry, _loggers.CreateLogger<SimulatedProvinceSystem>());
             await node.Simulator.StartAsync(ct);
@@ -111,7 +113,8 @@ public sealed class GatewayCluster : IAsyncDisposable
     private ProvinceNode NewNode(string province, string connectionString, SyntheticRegistry registry)
     {
         var port = FreePort.Find();
-        var args = NodeArguments(Options, province, port, connectionString, Broker.BootstrapServers, Redis?.Endpoint, Keys, Tls);
+        var args = NodeArguments(Options, province, port, connectionString, Broker.BootstrapServers,
+            Redis?.Endpoint ?? (Options.UseRedis ? Options.RedisEndpoint : null), Keys, Tls);
         var node = new ProvinceNode(province, port, connectionString, args, Options.NodesAsProcesses, registry,
             Options.Clocks.GetValueOrDefault(province), Tls?.Client(Gateway.Node.Grpc.CallerRole.System, province), Options.NodeLogs);
         _owned.Add(node);

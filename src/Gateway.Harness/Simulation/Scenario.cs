@@ -1,0 +1,154 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Gateway.Domain.Values;
+
+namespace Gateway.Harness.Simulation;
+
+/// <summary>
+/// What one harness run does: which provinces, how much work of each kind, how fast, which faults, how long to wait.
+/// Everything random in a run is drawn from <see cref="Seed"/>, so the same scenario and seed replay the same schedule.
+/// </summary>
+public sealed record Scenario
+{
+    /// <summary>Two-digit province codes, one node each (2..32).</summary>
+    public IReadOnlyList<string> Provinces { get; init; } = ["15", "51"];
+
+    public int Seed { get; init; } = 20261122;
+
+    /// <summary>Transfers started, spread over random pairs in both directions.</summary>
+    public int Transfers { get; init; } = 200;
+
+    /// <summary>Share of transfers whose person is still active at the origin, so the origin returns the letter.</summary>
+    public double ReturnedShare { get; init; } = 0.1;
+
+    /// <summary>Share of transfers the destination withdraws right after accepting (withdrawn, or refused if the origin acted first).</summary>
+    public double WithdrawnShare { get; init; } = 0.1;
+
+    /// <summary>Care filings created; each then goes through a few lifecycle steps (change, suspend, resume, terminate).</summary>
+    public int Filings { get; init; } = 40;
+
+    /// <summary>Most lifecycle steps after the creation of one filing.</summary>
+    public int MaxFilingSteps { get; init; } = 3;
+
+    /// <summary>Enrolment changes published (a record created, some changed again).</summary>
+    public int Enrolments { get; init; } = 20;
+
+    /// <summary>Share of enrolment changes that create a duplicate enrolment: the same person published by two provinces.</summary>
+    public double DuplicateShare { get; init; } = 0.5;
+
+    /// <summary>Workload operations running at once.</summary>
+    public int Concurrency { get; init; } = 8;
+
+    /// <summary>Operations started per second at most (0: as fast as <see cref="Concurrency"/> allows).</summary>
+    public double Rate { get; init; }
+
+    /// <summary>The workload stops starting new operations after this long.</summary>
+    public TimeSpan Duration { get; init; } = TimeSpan.FromMinutes(20);
+
+    /// <summary>"random" (drawn from the seed), "none", or the faults themselves (<see cref="ScriptedFaults"/>).</summary>
+    public string Faults { get; init; } = "random";
+
+    /// <summary>With <see cref="Faults"/> = "random": faults beyond one of each kind.</summary>
+    public int ExtraRandomFaults { get; init; } = 2;
+
+    /// <summary>With <see cref="Faults"/> = "random": the faults are spread over this window from the start.</summary>
+    public TimeSpan FaultWindow { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Fault kinds a random schedule draws from (empty: every kind this harness applies).</summary>
+    public IReadOnlyList<FaultKind> FaultKinds { get; init; } = [];
+
+    public IReadOnlyList<FaultSpec> ScriptedFaults { get; init; } = [];
+
+    /// <summary>How long to wait, after the workload and the faults, for every outbox and work item to settle.</summary>
+    public TimeSpan QuiescenceTimeout { get; init; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>Nothing may move for this long before the cluster counts as quiet.</summary>
+    public TimeSpan QuietPeriod { get; init; } = TimeSpan.FromSeconds(4);
+
+    /// <summary>Brokers in the embedded cluster; 2 or more lets the run move partition leaders.</summary>
+    public int Brokers { get; init; } = 2;
+
+    /// <summary>An existing redis-server (host:port) instead of a private one.</summary>
+    public string? Redis { get; init; }
+
+    /// <summary>A province whose node runs without the simulator: the integrator's own province system answers there.</summary>
+    public string? ExternalSystem { get; init; }
+
+    /// <summary>With <see cref="ExternalSystem"/>: how long to wait for it to connect before the workload starts.</summary>
+    public TimeSpan ExternalWait { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The CI scenario: 2 provinces, 200 transfers, filings, enrolments, one of each fault kind.</summary>
+    public static Scenario Short(int seed = 20261122) => new() { Seed = seed };
+
+    /// <summary>
+    /// The long scenario: all 32 provinces, 10,000 transfers and over 100,000 record changes (filings with their
+    /// lifecycles, enrolment changes), every fault kind several times.
+    /// </summary>
+    public static Scenario Long(int seed = 20261122) => new()
+    {
+        Seed = seed,
+        Provinces = ProvinceCode.All.Select(p => p.Value).ToList(),
+        Transfers = 10_000,
+        Filings = 26_000,
+        MaxFilingSteps = 4,
+        Enrolments = 20_000,
+        Concurrency = 24,
+        Duration = TimeSpan.FromHours(4),
+        ExtraRandomFaults = 30,
+        FaultWindow = TimeSpan.FromMinutes(60),
+        QuiescenceTimeout = TimeSpan.FromMinutes(20),
+    };
+
+    /// <summary>Synthetic people per registry: enough distinct people for every transfer out, filing and enrolment.</summary>
+    public int PeoplePerProvince =>
+        // Pairs are drawn at random, so one province may take well over its share; some people have no balance to move.
+        (int)Math.Ceiling(Transfers * 1.8 / Provinces.Count + (Filings + Enrolments) * 1.5 / Provinces.Count) + 40;
+
+    /// <summary>Problems with the scenario, by option name; empty when it can run.</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var p = new List<string>();
+        if (Provinces.Count is < 2 or > 32) p.Add($"provinces: 2..32 provinces, got {Provinces.Count}");
+        foreach (var code in Provinces)
+            if (new ProvinceCode(code).Check() is { } why) p.Add($"provinces: {why}");
+        if (Provinces.Distinct().Count() != Provinces.Count) p.Add("provinces: a province is listed twice");
+        if (Transfers is < 0 or > 1_000_000) p.Add("transfers: 0..1,000,000");
+        if (Filings is < 0 or > 1_000_000) p.Add("filings: 0..1,000,000");
+        if (Enrolments is < 0 or > 1_000_000) p.Add("enrolments: 0..1,000,000");
+        if (MaxFilingSteps is < 0 or > 10) p.Add("maxFilingSteps: 0..10");
+        if (Concurrency is < 1 or > 256) p.Add("concurrency: 1..256");
+        if (Rate < 0) p.Add("rate: 0 or more operations per second");
+        if (ReturnedShare is < 0 or > 1 || WithdrawnShare is < 0 or > 1 || ReturnedShare + WithdrawnShare > 1)
+            p.Add("returnedShare, withdrawnShare: each 0..1, together at most 1");
+        if (DuplicateShare is < 0 or > 1) p.Add("duplicateShare: 0..1");
+        if (Faults is not ("random" or "none" or "scripted")) p.Add("faults: random, none or a scripted list");
+        if (Brokers is < 1 or > 5) p.Add("brokers: 1..5");
+        if (ExternalSystem is { } ext && !Provinces.Contains(ext)) p.Add($"externalSystem: {ext} is not one of the provinces");
+        if (Duration <= TimeSpan.Zero || QuiescenceTimeout <= TimeSpan.Zero) p.Add("duration, quiescenceTimeout: positive");
+        foreach (var f in ScriptedFaults)
+            if (f.Problem(this) is { } why) p.Add($"faults: {why}");
+        return p;
+    }
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter() },
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    /// <summary>A scenario file: this record's properties in camelCase; times as "hh:mm:ss"; faults as a list or "random".</summary>
+    public static Scenario Load(string path)
+    {
+        var scenario = JsonSerializer.Deserialize<Scenario>(File.ReadAllText(path), Json)
+            ?? throw new FormatException($"{path}: empty scenario");
+        return scenario.ScriptedFaults.Count > 0 && scenario.Faults == "random" ? scenario with { Faults = "scripted" } : scenario;
+    }
+
+    /// <summary>A fault file: a JSON list of {at, kind, target, duration}.</summary>
+    public static IReadOnlyList<FaultSpec> LoadFaults(string path) =>
+        JsonSerializer.Deserialize<List<FaultSpec>>(File.ReadAllText(path), Json) ?? throw new FormatException($"{path}: empty fault list");
+}

@@ -1,0 +1,67 @@
+using Gateway.Harness.Simulation;
+
+namespace Gateway.Harness.Tests.Simulation;
+
+/// <summary>The seed fixes the schedule: a replay applies the same faults at the same times to the same targets.</summary>
+public sealed class ScheduleTests
+{
+    [Fact]
+    public void The_same_seed_gives_the_same_fault_schedule_and_another_seed_another()
+    {
+        var scenario = Scenario.Short(seed: 7);
+        var first = FaultSchedule.For(scenario, new Random(7));
+        var again = FaultSchedule.For(scenario, new Random(7));
+        var other = FaultSchedule.For(scenario, new Random(8));
+        Assert.Equal(first, again);
+        Assert.NotEqual(first, other);
+        // Random: one of each kind at least, inside the window.
+        Assert.Equal(Enum.GetValues<FaultKind>().Order(), first.Select(f => f.Kind).Distinct().Order());
+        Assert.All(first, f => Assert.InRange(f.At, TimeSpan.Zero, scenario.FaultWindow + TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public void A_scripted_list_is_applied_as_written_and_none_means_none()
+    {
+        var scripted = new[] { new FaultSpec(TimeSpan.FromSeconds(9), FaultKind.RedisFlush), new FaultSpec(TimeSpan.FromSeconds(2), FaultKind.NodeKill, "51") };
+        var scenario = Scenario.Short() with { Faults = "scripted", ScriptedFaults = scripted };
+        Assert.Equal(scripted.OrderBy(f => f.At), FaultSchedule.For(scenario, new Random(1)));
+        Assert.Empty(FaultSchedule.For(Scenario.Short() with { Faults = "none" }, new Random(1)));
+    }
+
+    [Theory]
+    [InlineData("provinces")]
+    [InlineData("shares")]
+    [InlineData("target")]
+    [InlineData("leader")]
+    public void A_scenario_that_cannot_run_names_its_problem(string what)
+    {
+        var scenario = what switch
+        {
+            "provinces" => Scenario.Short() with { Provinces = ["15"] },
+            "shares" => Scenario.Short() with { ReturnedShare = 0.7, WithdrawnShare = 0.5 },
+            "target" => Scenario.Short() with { ScriptedFaults = [new FaultSpec(TimeSpan.Zero, FaultKind.NodeKill, "44")] },
+            _ => Scenario.Short() with { Brokers = 1, ScriptedFaults = [new FaultSpec(TimeSpan.Zero, FaultKind.LeaderChange)] },
+        };
+        var problem = Assert.Single(scenario.Problems());
+        Assert.Contains(what switch { "provinces" => "2..32", "shares" => "together at most 1", "target" => "44", _ => "brokers >= 2" }, problem);
+    }
+
+    [Fact]
+    public void A_scenario_file_reads_back_with_its_faults()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(path, """
+                { "provinces": ["15", "51", "11"], "seed": 5, "transfers": 30,
+                  "scriptedFaults": [ { "at": "00:00:05", "kind": "BrokerDown", "duration": "00:00:03" } ] }
+                """);
+            var scenario = Scenario.Load(path);
+            Assert.Equal(["15", "51", "11"], scenario.Provinces);
+            Assert.Equal("scripted", scenario.Faults);
+            Assert.Equal(new FaultSpec(TimeSpan.FromSeconds(5), FaultKind.BrokerDown, "", TimeSpan.FromSeconds(3)), Assert.Single(scenario.ScriptedFaults));
+            Assert.Empty(scenario.Problems());
+        }
+        finally { File.Delete(path); }
+    }
+}
