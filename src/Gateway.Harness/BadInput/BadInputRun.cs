@@ -93,7 +93,7 @@ public static class BadInputRun
                 report.Add(report.RequestsByCategory, request.Category);
                 if (retries > 0) lock (report) report.BusyRetries += retries;
                 lock (report) report.RequestsTried++;
-                Record(report, request.Call, request.Category, $"to {request.Province}: {request.What}", request.Expected, status, request.AlsoAllowed, options.ViolationsKept);
+                Record(report, request.Call, request.Category, $"to {request.Province}: {request.What}", request.Expected, status, request.Allowed, options.ViolationsKept);
                 var n = Interlocked.Increment(ref done);
                 if (status?.Code == (int)StatusCode.Unavailable || n % 500 == 0)
                 {
@@ -110,7 +110,13 @@ public static class BadInputRun
     /// <summary>Sends one request; retries NODE_BUSY as a well-behaved client does. Null status: OK.</summary>
     private static async Task<(RpcStatus? Status, int Retries)> SendAsync(GatewayCluster cluster, GeneratedRequest request, CancellationToken ct)
     {
-        var invoker = cluster[request.Province].Channel.CreateCallInvoker();
+        var node = cluster[request.Province];
+        // A body over the limit may make the server reset the connection: on a channel of its own, so no other call sees it.
+        using var own = request.OwnChannel
+            ? cluster.Tls is { } tls ? ClusterTls.Channel(node.Address, tls.Client(Gateway.Node.Grpc.CallerRole.System, request.Province))
+                : Grpc.Net.Client.GrpcChannel.ForAddress(node.Address)
+            : null;
+        var invoker = (own ?? node.Channel).CreateCallInvoker();
         for (var attempt = 0; ; attempt++)
         {
             RpcStatus? status;
@@ -120,9 +126,17 @@ public static class BadInputRun
                     ? await StreamAsync(invoker, request, ct)
                     : await UnaryAsync(invoker, request, ct);
             }
+            catch (RpcException ex) when (ex.Status.DebugException is HttpRequestException or HttpProtocolException or IOException)
+            {
+                status = Reset(ex.Status.DebugException);
+            }
             catch (RpcException ex)
             {
                 status = ResponseClassifier.StatusOf(ex);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or HttpProtocolException or IOException)
+            {
+                status = Reset(ex);
             }
             catch (InvalidProtocolBufferException ex)
             {
@@ -136,6 +150,13 @@ public static class BadInputRun
             await Task.Delay(delay < TimeSpan.FromMilliseconds(20) ? TimeSpan.FromMilliseconds(20) : delay, ct);
         }
     }
+
+    /// <summary>
+    /// The client saw the server reset the stream or close the connection (HTTP/2 RST_STREAM / GOAWAY) rather than a gRPC
+    /// status: CANCELLED here, allowed only for a body over the limit, a violation for anything else.
+    /// </summary>
+    private static RpcStatus Reset(Exception? transport) =>
+        new() { Code = (int)StatusCode.Cancelled, Message = $"the server reset the call: {transport?.GetType().Name} {transport?.Message}" };
 
     private static async Task<RpcStatus?> UnaryAsync(CallInvoker invoker, GeneratedRequest request, CancellationToken ct)
     {

@@ -15,6 +15,17 @@ internal sealed record GeneratedRequest(
     bool Raw = false,
     StatusCode[]? AlsoAllowed = null)
 {
+    /// <summary>
+    /// Sent on a channel of its own: a body over the limit, or a header value with a control character (HTTP/2 forbids
+    /// those), may make the server reset the whole connection, which no other call must see. The client then reads
+    /// the reset as CANCELLED: allowed for these, a violation for anything else.
+    /// </summary>
+    public bool OwnChannel => Body.Length > Gateway.Node.Grpc.RequestBounds.MaxMessageBytes
+                              || Headers?.GetValue("idempotency-key") is { } key && key.Any(char.IsControl);
+
+    /// <summary>Codes this input may end with besides the clear refusals (the reset a client reads as CANCELLED).</summary>
+    public StatusCode[]? Allowed => OwnChannel ? [StatusCode.Cancelled] : AlsoAllowed;
+
     public string Call => Spec.Name;
 }
 
@@ -114,7 +125,7 @@ internal sealed class RequestGenerator(IReadOnlyList<CallSpec> specs, BadInputAr
                 // Just over the 256 KiB receive limit: refused before decoding; a stream may read as reset by the server.
                 var body = HostileBodies.Concat(Body(spec, request, NewKey()), [0x92, 0x7D], HostileBodies.Varint(300 * 1024), new byte[300 * 1024]);
                 return new GeneratedRequest(spec, category, "300 KiB over the limit", spec.Province, body, TransferDriver.Key(NewKey()),
-                    Expectation.Refused, Raw: true, AlsoAllowed: [StatusCode.Cancelled]);
+                    Expectation.Refused, Raw: true);
             }
             case MissingKey:
                 return Keyed(spec, category, "no key", request, null);
