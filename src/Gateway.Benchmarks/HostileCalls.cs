@@ -1,5 +1,6 @@
 using Gateway.Contracts.Transfer.V1;
 using Gateway.Harness;
+using Gateway.Harness.BadInput;
 using Gateway.ProvinceSimulator;
 using Google.Protobuf;
 using Grpc.Core;
@@ -36,9 +37,8 @@ public sealed class HostileCalls(GatewayCluster cluster, BenchmarkSettings setti
         var certificate = new ProvinceDocuments(cluster[origin].Registry.Profile).BuildCertificate(person, null, today);
         var application = new ProvinceDocuments(cluster[target].Registry.Profile).BuildSubmitApplication(certificate, today);
         application.Application.Person.PsnName = new string('张', 101);
-        var nested = Enumerable.Repeat((byte)((15 << 3) | 3), 200).Concat(Enumerable.Repeat((byte)((15 << 3) | 4), 200)).ToArray();
-        var garbage = new byte[512];
-        new Random(20261201).NextBytes(garbage);
+        var nested = HostileBodies.Nested(200);
+        var garbage = HostileBodies.Garbage(new Random(20261201), 512);
         var truncated = application.ToByteArray();
         return
         [

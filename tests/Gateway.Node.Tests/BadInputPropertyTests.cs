@@ -1,6 +1,7 @@
 using CsCheck;
 using Gateway.Contracts.Transfer.V1;
 using Gateway.Harness;
+using Gateway.Harness.BadInput;
 using Gateway.ProvinceSimulator;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
@@ -218,87 +219,12 @@ public sealed class BadInputPropertyTests(QuietClusterFixture fx) : IClassFixtur
         }
     }
 
-    private sealed record FieldRef(IMessage Owner, FieldDescriptor Field, string Path);
-
     private (IMessage Request, List<FieldRef> Fields) _fields;
 
     private List<FieldRef> FieldsOf(IMessage request) => ReferenceEquals(_fields.Request, request) ? _fields.Fields : Fields(request);
 
-    /// <summary>Every scalar, enum and required message field of a request, in a stable order.</summary>
-    private static List<FieldRef> Fields(IMessage message, string prefix = "")
-    {
-        var list = new List<FieldRef>();
-        foreach (var field in message.Descriptor.Fields.InFieldNumberOrder())
-        {
-            var path = prefix + field.Name;
-            if (field.IsRepeated)
-            {
-                if (field.FieldType == FieldType.Message && field.Accessor.GetValue(message) is System.Collections.IList { Count: > 0 } items)
-                    list.AddRange(Fields((IMessage)items[0]!, $"{path}[0]."));
-                continue;
-            }
-            if (field.FieldType == FieldType.Message)
-            {
-                if (field.Accessor.GetValue(message) is IMessage child)
-                {
-                    if (field.Name != "applicant") list.Add(new FieldRef(message, field, path)); // applicant is optional
-                    list.AddRange(Fields(child, path + "."));
-                }
-                continue;
-            }
-            if (field.FieldType is FieldType.String or FieldType.Int64 or FieldType.Int32 or FieldType.Enum)
-                list.Add(new FieldRef(message, field, path));
-        }
-        return list;
-    }
+    // The breaks are the bad-input run's (Gateway.Harness.BadInput.RequestBreaker): one definition of "invalid whatever else".
+    private static List<FieldRef> Fields(IMessage message) => RequestBreaker.Fields(message);
 
-    private static readonly string[] Hostile = ["\0", "\u001b", "\r\n", "\u202e", "\u200b", "\ufeff", "\u0007", "\u2028"];
-
-    /// <summary>Makes one field invalid whatever the rest of the request holds; returns what it did.</summary>
-    private static string Break(FieldRef f, int how, int n)
-    {
-        var accessor = f.Field.Accessor;
-        switch (f.Field.FieldType)
-        {
-            case FieldType.String:
-            {
-                var current = (string)accessor.GetValue(f.Owner);
-                if (how < 4)
-                {
-                    var bad = Hostile[n % Hostile.Length];
-                    var at = current.Length == 0 ? 0 : n % (current.Length + 1);
-                    accessor.SetValue(f.Owner, current.Insert(at, bad));
-                    return $"{f.Path}: U+{(int)bad[0]:X4} at {at}";
-                }
-                if (how < 7 || !(f.Field.Name.EndsWith("_on") || f.Field.Name is "enrolled_from" or "enrolled_to" or "from" or "to" or "brdy"))
-                {
-                    accessor.SetValue(f.Owner, new string('长', 600 + n % 70_000));
-                    return $"{f.Path}: {600 + n % 70_000} characters";
-                }
-                var month = f.Field.Name is "enrolled_from" or "enrolled_to" or "from" or "to";
-                string[] dates = month ? ["2024-13", "abcd-01", "9999-12", "0001-01", "2024-00"] : ["2026-02-30", "31/12/2025", "9999-12-31", "0001-01-01", "yesterday"];
-                var value = dates[n % dates.Length];
-                accessor.SetValue(f.Owner, value);
-                return $"{f.Path}: '{value}'";
-            }
-            case FieldType.Int64:
-                if (f.Field.Name == "page_size") goto default;
-                var big = how < 5 ? -1L - n : long.MaxValue - n;
-                accessor.SetValue(f.Owner, big);
-                return $"{f.Path}: {big}";
-            case FieldType.Int32:
-                var months = how < 5 ? -1 - n : int.MaxValue - n;
-                accessor.SetValue(f.Owner, months);
-                return $"{f.Path}: {months}";
-            case FieldType.Enum:
-                var code = 7_000 + n % 1_000;
-                accessor.SetValue(f.Owner, code);
-                return $"{f.Path}: enum {code}";
-            case FieldType.Message:
-                accessor.Clear(f.Owner);
-                return $"{f.Path}: absent";
-            default:
-                return $"{f.Path}: untouched";
-        }
-    }
+    private static string Break(FieldRef f, int how, int n) => RequestBreaker.Break(f, how, n);
 }

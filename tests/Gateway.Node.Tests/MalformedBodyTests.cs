@@ -1,5 +1,6 @@
 using Gateway.Contracts.Transfer.V1;
 using Gateway.Harness;
+using Gateway.Harness.BadInput;
 using Gateway.ProvinceSimulator;
 using Google.Protobuf;
 using Google.Rpc;
@@ -131,24 +132,12 @@ public sealed class MalformedBodyTests(ClusterFixture fx)
         return new ProvinceDocuments(fx.Cluster["51"].Registry.Profile).BuildSubmitApplication(certificate, ClusterFixture.Today);
     }
 
-    /// <summary>Groups of field 15 opened <paramref name="depth"/> times, then closed: deeper than the decoder allows.</summary>
-    internal static byte[] Nested(int depth)
-    {
-        const byte start = (15 << 3) | 3, end = (15 << 3) | 4;
-        return [.. Enumerable.Repeat(start, depth), .. Enumerable.Repeat(end, depth)];
-    }
+    // The shapes are the bad-input run's (Gateway.Harness.BadInput.HostileBodies), so both send the same bytes.
+    private static byte[] Nested(int depth) => HostileBodies.Nested(depth);
 
-    internal static byte[] Varint(int value)
-    {
-        var bytes = new List<byte>();
-        for (var v = (uint)value; ; v >>= 7)
-        {
-            if (v < 0x80) { bytes.Add((byte)v); return [.. bytes]; }
-            bytes.Add((byte)(v | 0x80));
-        }
-    }
+    private static byte[] Varint(int value) => HostileBodies.Varint(value);
 
-    private static byte[] Concat(params byte[][] parts) => parts.SelectMany(p => p).ToArray();
+    private static byte[] Concat(params byte[][] parts) => HostileBodies.Concat(parts);
 
     internal static Task<byte[]> UnaryAsync(GrpcChannel channel, string service, string method, byte[] body, Metadata? headers = null) =>
         channel.CreateCallInvoker().AsyncUnaryCall(new Method<byte[], byte[]>(MethodType.Unary, service, method, Raw, Raw), null,

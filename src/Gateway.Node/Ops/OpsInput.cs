@@ -63,11 +63,23 @@ public static class OpsInput
 
     public static (DateTimeOffset? From, DateTimeOffset? To) Range(TimeRange? range, string field, bool required, List<(string, string)> violations)
     {
-        var from = range?.From?.ToDateTimeOffset();
-        var to = range?.To?.ToDateTimeOffset();
+        var from = Instant(range?.From, $"{field}.from", violations);
+        var to = Instant(range?.To, $"{field}.to", violations);
         if (required && (from is null || to is null)) violations.Add((field, "Give both from and to."));
         if (from is not null && to is not null && from >= to) violations.Add((field, "from must be before to."));
         return (from, to);
+    }
+
+    /// <summary>
+    /// A timestamp a caller sent, or null when absent or not a time (nanos outside 0..999,999,999, seconds outside years
+    /// 1..9999): Timestamp.ToDateTimeOffset throws on those, which would surface as INTERNAL.
+    /// </summary>
+    private static DateTimeOffset? Instant(Timestamp? t, string field, List<(string, string)> violations)
+    {
+        if (t is null) return null;
+        if (t.Nanos is >= 0 and <= 999_999_999 && t.Seconds is >= -62_135_596_800 and <= 253_402_300_799) return t.ToDateTimeOffset();
+        violations.Add((field, "Not a valid timestamp (seconds within years 1 to 9999, nanos 0 to 999,999,999)."));
+        return null;
     }
 
     public static string? Province(string code, string field, List<(string, string)> violations)

@@ -11,11 +11,15 @@ namespace Gateway.Node.Sync.Backfill;
 public sealed class StartBackfillHandler(BackfillStarter starter, ExchangeMembers members, NodeIdentity node)
 {
     public const int MaxReasonLength = 200;
+    /// <summary>The API's bound on owner_provinces (duplicates count: the request is refused, not trimmed).</summary>
+    public const int MaxOwners = 64;
 
     public async Task<BackfillRun> HandleAsync(NpgsqlConnection conn, NpgsqlTransaction tx, StartBackfillRequest request, CancellationToken ct)
     {
         var violations = new List<(string, string)>();
-        for (var i = 0; i < request.OwnerProvinces.Count; i++)
+        if (request.OwnerProvinces.Count > MaxOwners)
+            violations.Add(("owner_provinces", $"at most {MaxOwners} entries (has {request.OwnerProvinces.Count})"));
+        for (var i = 0; i < Math.Min(request.OwnerProvinces.Count, MaxOwners); i++)
         {
             var owner = request.OwnerProvinces[i];
             if (new ProvinceCode(owner).Check() is { } problem) violations.Add(($"owner_provinces[{i}]", problem));
