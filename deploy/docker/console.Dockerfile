@@ -24,6 +24,7 @@ ENV ASPNETCORE_HTTP_PORTS="" \
     ASPNETCORE_ENVIRONMENT="Production"
 EXPOSE 5780
 USER $APP_UID
-# The console keeps no state and has no health service of its own: listening is what can be checked without the node.
-HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/5780"]
+# The console keeps no state and has no health service of its own: listening (on the port ASPNETCORE_URLS names) is
+# what can be checked without the node; pages show the node's own state.
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${ASPNETCORE_URLS##*:}"]
 ENTRYPOINT ["dotnet", "Gateway.Ops.Console.dll"]

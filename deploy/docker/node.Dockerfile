@@ -33,8 +33,7 @@ COPY --from=build /app/publish .
 # Gateway__Tls__* refuses to start (docs/security.md). Migrations run at start, under an advisory lock.
 ENV ASPNETCORE_HTTP_PORTS="" \
     ASPNETCORE_URLS="https://+:8443" \
-    ASPNETCORE_ENVIRONMENT="Production" \
-    DOTNET_gcServer="0"
+    ASPNETCORE_ENVIRONMENT="Production"
 EXPOSE 8443
 # The base image's non-root user (uid 1654).
 USER $APP_UID
