@@ -95,6 +95,22 @@ public sealed class ManifestTests
         Assert.NotEmpty(Schemas.Errors(Schemas.Compose, compose));
     }
 
+    [Fact]
+    public void Pod_probes_and_port_are_the_node_image_healthcheck_and_port()
+    {
+        var image = new Dockerfile(Repo.PathOf("deploy/docker/node.Dockerfile")).Final;
+        var workdir = image.All("WORKDIR").Last();
+        var healthcheck = image.Exec("HEALTHCHECK").ToList();
+        var expected = healthcheck.Select(w => w.EndsWith(".dll", StringComparison.Ordinal) ? $"{workdir}/{w}" : w).ToList();
+        var deployment = Assert.Single(YamlFiles.Load(Repo.PathOf("deploy/k8s/base/deployment.yaml")))!;
+        var container = deployment["spec"]!["template"]!["spec"]!["containers"]![0]!;
+        foreach (var probe in new[] { "startupProbe", "readinessProbe", "livenessProbe" })
+            Assert.Equal(expected, container[probe]!["exec"]!["command"]!.AsArray().Select(n => n!.GetValue<string>()).ToList());
+        var exposed = int.Parse(image.All("EXPOSE").Single());
+        Assert.Equal(exposed, container["ports"]![0]!["containerPort"]!.GetValue<long>());
+        Assert.EndsWith($":{exposed}", image.Environment()["ASPNETCORE_URLS"]);
+    }
+
     private static List<string> KubernetesProblems(JsonNode? document)
     {
         var apiVersion = document?["apiVersion"]?.GetValue<string>();

@@ -9,13 +9,13 @@ public static partial class Schemas
 {
     // Before any schema is read (a format keyword takes its format when it is parsed): Compose's "duration" is a Go
     // duration (1m30s, 5s), as compose-go checks it, not ISO 8601's P1D.
-    private static readonly bool DurationIsGo = RegisterGoDuration();
+    private static readonly bool GoDurationRegistered = RegisterGoDuration();
     private static readonly string Folder = Path.Combine(AppContext.BaseDirectory, "Schemas");
     private static readonly EvaluationOptions Options = new() { OutputFormat = OutputFormat.List };
 
     private static readonly Dictionary<string, JsonSchema> K8s = Directory.EnumerateFiles(Path.Combine(Folder, "k8s"), "*.json")
         .Where(f => !f.EndsWith("served.json", StringComparison.Ordinal))
-        .ToDictionary(Path.GetFileName, f => JsonSchema.FromFile(f), StringComparer.Ordinal);
+        .ToDictionary(f => Path.GetFileName(f), f => JsonSchema.FromFile(f), StringComparer.Ordinal);
 
     static Schemas()
     {
