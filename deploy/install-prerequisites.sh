@@ -67,6 +67,13 @@ else
   apt_install chromium fonts-wqy-zenhei
 fi
 
+# deploy/compose/gen-certs.sh (run by the deploy tests) makes the CA with openssl and the brokers' keystores with keytool.
+if command -v openssl >/dev/null 2>&1 && command -v keytool >/dev/null 2>&1; then
+  echo "install-prerequisites: openssl and keytool present"
+else
+  apt_install openssl default-jre-headless
+fi
+
 if id postgres >/dev/null 2>&1; then
   echo "install-prerequisites: user postgres present"
 else
