@@ -68,6 +68,7 @@ public static class HarnessApp
             {ExitCodes.Help}
             """);
         root.Subcommands.Add(RunCommand.Build(output));
+        root.Subcommands.Add(BadInputCommand.Build(output));
         return root;
     }
 }
