@@ -7,7 +7,8 @@ namespace Gateway.Node.Telemetry;
 
 /// <summary>
 /// Outermost interceptor: counts and times every call by method and the status it ends with (after ErrorInterceptor
-/// mapped it), and names the call's server span (ASP.NET Core's request activity) with the gRPC method and province.
+/// mapped it), and tags the call's server span (ASP.NET Core's request activity) with the gRPC method, status and
+/// province. OpenTelemetry's ASP.NET Core instrumentation names that span "POST /{service}/{method}" when it ends.
 /// </summary>
 public sealed class CallTelemetryInterceptor(NodeIdentity node) : Interceptor
 {
@@ -96,8 +97,6 @@ public sealed class CallTelemetryInterceptor(NodeIdentity node) : Interceptor
         if (Activity.Current is { IsAllDataRequested: true } span)
         {
             span.SetTag("rpc.grpc.status_code", (int)status);
-            // Re-applied: ASP.NET Core's instrumentation names the span from the route when the request ends.
-            span.DisplayName = context.Method.TrimStart('/');
         }
         if (!GatewayTelemetry.Calls.Enabled && !GatewayTelemetry.CallDuration.Enabled) return;
         var method = new KeyValuePair<string, object?>("rpc.method", context.Method);
