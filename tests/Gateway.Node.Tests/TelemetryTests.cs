@@ -8,6 +8,7 @@ using Gateway.Harness;
 using Gateway.Node.Telemetry;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
@@ -206,6 +207,30 @@ public sealed class TelemetryTests(ClusterFixture fx)
         using var producer = new Confluent.Kafka.ProducerBuilder<string, byte[]>(options.CreateProducerConfig()).Build();
         var result = await producer.ProduceAsync(Gateway.Messaging.TopicNames.Inbox(province), new Confluent.Kafka.Message<string, byte[]> { Key = key, Value = value });
         Assert.Equal(Confluent.Kafka.PersistenceStatus.Persisted, result.Status);
+    }
+
+    [Fact]
+    public void Nothing_is_exported_unless_an_otlp_endpoint_is_configured()
+    {
+        static IServiceProvider Build(params (string Key, string Value)[] settings)
+        {
+            var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateBuilder();
+            builder.Configuration.Sources.Clear(); // not the machine's OTEL_* variables
+            builder.Configuration.AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)));
+            builder.AddGatewayTelemetry();
+            return builder.Services.BuildServiceProvider();
+        }
+
+        Assert.Null(Build().GetService<TracerProvider>());
+        Assert.Null(Build().GetService<OpenTelemetry.Metrics.MeterProvider>());
+        using var configured = (ServiceProvider)Build(("Gateway:Province", "15"), ("Gateway:Telemetry:OtlpEndpoint", "http://127.0.0.1:1"));
+        Assert.NotNull(configured.GetService<TracerProvider>());
+        Assert.NotNull(configured.GetService<OpenTelemetry.Metrics.MeterProvider>());
+        using var standard = (ServiceProvider)Build(("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1"));
+        Assert.NotNull(standard.GetService<TracerProvider>());
+        var refused = Assert.Throws<NodeConfigurationException>(() => Build(("Gateway:Telemetry:OtlpEndpoint", "http://127.0.0.1:1"),
+            ("Gateway:Telemetry:OtlpProtocol", "carrier-pigeon")).GetService<TracerProvider>());
+        Assert.Contains("OtlpProtocol", refused.Message);
     }
 
     private static string? Tag(Activity span, string key) => span.GetTagItem(key)?.ToString();
