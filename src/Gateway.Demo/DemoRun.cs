@@ -30,8 +30,10 @@ public sealed partial class DemoRun(string origin, string destination, bool useR
                 cluster = await GatewayCluster.StartAsync(new ClusterOptions { Provinces = [origin, destination, ProvinceOnly], UseRedis = useRedis, Tls = true }, ct: ct);
             });
             PrintEnvironment(cluster!);
+            StartTraceCapture();
             var results = await RunScenariosAsync(cluster!, ct);
             foreach (var r in results) PrintTransfer(r);
+            await PrintTraceAsync(results, ct);
             var checks = await RunRecordSyncAsync(cluster!, ct);
             var transfersOk = PrintSummary(cluster!, results);
             var syncOk = PrintRecordSyncSummary(checks);

@@ -40,6 +40,24 @@ public sealed class InboxConsumer : IDisposable
     /// <summary>Partitions this member owns right now (changes only inside <see cref="ConsumeBatch"/>). Safe from any thread.</summary>
     public IReadOnlyCollection<TopicPartition> Assignment => Owned();
 
+    /// <summary>
+    /// Records fetched by the broker but not yet consumed, over the owned partitions: the high watermark and position
+    /// librdkafka already holds (no broker request). Partitions whose position is not known yet count nothing.
+    /// </summary>
+    public long Lag()
+    {
+        if (_disposed) return 0;
+        long lag = 0;
+        foreach (var partition in Owned())
+        {
+            var high = _consumer.GetWatermarkOffsets(partition).High;
+            var position = _consumer.Position(partition);
+            if (high.IsSpecial || position.IsSpecial) continue;
+            lag += Math.Max(0, high.Value - position.Value);
+        }
+        return lag;
+    }
+
     public void Subscribe(string topic) => Subscribe([topic]);
 
     public void Subscribe(IEnumerable<string> topics)

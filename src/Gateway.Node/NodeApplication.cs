@@ -15,6 +15,7 @@ using Gateway.Node.Transfers;
 using Gateway.Node.Transfers.Calls;
 using Gateway.Node.Transfers.Inbound;
 using Gateway.Node.Sync.Backfill;
+using Gateway.Node.Telemetry;
 using Gateway.Storage;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -45,6 +46,7 @@ public static class NodeApplication
         });
         builder.Services.AddGrpc(o =>
         {
+            o.Interceptors.Add<Telemetry.CallTelemetryInterceptor>(); // outermost: sees the status each call ends with
             o.Interceptors.Add<ErrorInterceptor>();
             o.Interceptors.Add<CallerRoleInterceptor>(); // the caller's certificate first: nothing else runs for a caller refused
             o.Interceptors.Add<RequestBoundsInterceptor>(); // inside ErrorInterceptor, before every handler
@@ -60,6 +62,7 @@ public static class NodeApplication
         RequireConfiguration(builder.Configuration);
         TransportSecurity.Configure(builder);
         AddExchange(builder);
+        builder.AddGatewayTelemetry(); // traces, metrics, logs with trace ids; OTLP only when configured
         health.AddCheck<DatabaseHealthCheck>("database");
         health.AddCheck<InboxHealthCheck>("inbox");
 

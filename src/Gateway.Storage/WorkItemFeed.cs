@@ -12,7 +12,7 @@ namespace Gateway.Storage;
 public static class WorkItemFeed
 {
     /// <summary>An item claimed for one stream, with the delivery count that includes this delivery.</summary>
-    public sealed record Delivery(string ItemId, byte[] Payload, int DeliveryCount, DateTimeOffset CreatedAt);
+    public sealed record Delivery(string ItemId, byte[] Payload, int DeliveryCount, DateTimeOffset CreatedAt, string? TraceParent = null);
 
     /// <summary>Position in the (created_at, item_id) order of the first pass.</summary>
     public sealed record Cursor(DateTimeOffset CreatedAt, string ItemId);
@@ -40,8 +40,8 @@ public static class WorkItemFeed
             claimed AS (
                 UPDATE work_items w SET delivery_count = w.delivery_count + 1, last_delivered_at = @now
                 FROM page WHERE w.item_id = page.item_id AND w.status = 'pending'
-                RETURNING w.item_id, w.payload, w.delivery_count)
-            SELECT page.item_id, page.created_at, claimed.payload, claimed.delivery_count
+                RETURNING w.item_id, w.payload, w.delivery_count, w.trace_parent)
+            SELECT page.item_id, page.created_at, claimed.payload, claimed.delivery_count, claimed.trace_parent
             FROM page LEFT JOIN claimed ON claimed.item_id = page.item_id
             ORDER BY page.created_at, page.item_id
             """);
@@ -57,7 +57,7 @@ public static class WorkItemFeed
             scanned++;
             last = new Cursor(reader.Time(1), reader.GetString(0));
             if (!reader.IsDBNull(2))
-                items.Add(new Delivery(last.ItemId, reader.GetFieldValue<byte[]>(2), reader.GetInt32(3), last.CreatedAt));
+                items.Add(new Delivery(last.ItemId, reader.GetFieldValue<byte[]>(2), reader.GetInt32(3), last.CreatedAt, reader.NullableString(4)));
         }
         return new Page(items, scanned < max ? null : last);
     }
@@ -81,15 +81,15 @@ public static class WorkItemFeed
             claimed AS (
                 UPDATE work_items w SET delivery_count = w.delivery_count + 1, last_delivered_at = @now
                 FROM due WHERE w.item_id = due.item_id
-                RETURNING w.item_id, w.payload, w.delivery_count)
-            SELECT claimed.item_id, claimed.payload, claimed.delivery_count, due.created_at
+                RETURNING w.item_id, w.payload, w.delivery_count, w.trace_parent)
+            SELECT claimed.item_id, claimed.payload, claimed.delivery_count, due.created_at, claimed.trace_parent
             FROM claimed JOIN due ON due.item_id = claimed.item_id
             ORDER BY due.due_at, due.created_at, due.item_id
             """);
         cmd.WithTime("delivered_before", deliveredBefore)
             .With("max", NpgsqlDbType.Integer, max)
             .WithTime("now", now);
-        return await cmd.ReadAllAsync(r => new Delivery(r.GetString(0), r.GetFieldValue<byte[]>(1), r.GetInt32(2), r.Time(3)), ct)
+        return await cmd.ReadAllAsync(r => new Delivery(r.GetString(0), r.GetFieldValue<byte[]>(1), r.GetInt32(2), r.Time(3), r.NullableString(4)), ct)
             .ConfigureAwait(false);
     }
 

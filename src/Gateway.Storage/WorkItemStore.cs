@@ -4,7 +4,8 @@ using NpgsqlTypes;
 namespace Gateway.Storage;
 
 /// <summary>A task for the province system (look up facts, debit, credit). The id is stable so the province applies it at most once.</summary>
-public sealed record WorkItem(string ItemId, string Kind, string? TransferId, byte[] Payload, DateTimeOffset CreatedAt);
+/// <param name="TraceParent">W3C trace context of the step that created it (tracing only; null when none).</param>
+public sealed record WorkItem(string ItemId, string Kind, string? TransferId, byte[] Payload, DateTimeOffset CreatedAt, string? TraceParent = null);
 
 public enum WorkItemStatus
 {
@@ -23,21 +24,22 @@ public sealed record WorkItemState(
 /// <summary>Work items handed to the province system, and its answers.</summary>
 public static class WorkItemStore
 {
-    private const string Columns = "item_id, kind, transfer_id, payload, created_at, status, answered_at, answer, delivery_count";
+    private const string Columns = "item_id, kind, transfer_id, payload, created_at, status, answered_at, answer, delivery_count, trace_parent";
 
     /// <summary>Adds the item in the caller's transaction. False when the id exists (ids are deterministic).</summary>
     public static async Task<bool> AddAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, WorkItem item, CancellationToken ct = default)
     {
         await using var cmd = SqlHelpers.Command(conn, tx, """
-            INSERT INTO work_items (item_id, kind, transfer_id, payload, status, created_at, delivery_count)
-            VALUES (@item_id, @kind, @transfer_id, @payload, 'pending', @created_at, 0)
+            INSERT INTO work_items (item_id, kind, transfer_id, payload, status, created_at, delivery_count, trace_parent)
+            VALUES (@item_id, @kind, @transfer_id, @payload, 'pending', @created_at, 0, @trace_parent)
             ON CONFLICT (item_id) DO NOTHING
             """)
             .With("item_id", NpgsqlDbType.Text, item.ItemId)
             .With("kind", NpgsqlDbType.Text, item.Kind)
             .With("transfer_id", NpgsqlDbType.Text, item.TransferId)
             .With("payload", NpgsqlDbType.Bytea, item.Payload)
-            .WithTime("created_at", item.CreatedAt);
+            .WithTime("created_at", item.CreatedAt)
+            .With("trace_parent", NpgsqlDbType.Text, item.TraceParent);
         return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
     }
 
@@ -90,7 +92,7 @@ public static class WorkItemStore
     };
 
     private static WorkItemState Map(NpgsqlDataReader r) => new(
-        new WorkItem(r.GetString(0), r.GetString(1), r.NullableString(2), r.GetFieldValue<byte[]>(3), r.Time(4)),
+        new WorkItem(r.GetString(0), r.GetString(1), r.NullableString(2), r.GetFieldValue<byte[]>(3), r.Time(4), r.NullableString(9)),
         ParseStatus(r.GetString(5)),
         r.NullableTime(6),
         r.NullableBytes(7),

@@ -3,6 +3,8 @@ using Gateway.Contracts.Exchange.V1;
 using Gateway.Messaging;
 using Gateway.Node.Application;
 using Gateway.Node.Infrastructure;
+using Gateway.Node.Telemetry;
+using System.Diagnostics;
 using Gateway.Storage;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
@@ -88,6 +90,7 @@ public sealed class InboxProcessor(
         if (failed.Count > 0) consumer.Rewind(failed.SelectMany(f => f.Records));
 
         var applied = results.Where(r => r.Outcome is not null).ToList();
+        foreach (var r in applied) Count(r.Outcome!);
         if (applied.Any(r => r.Outcome!.WorkItems))
         {
             workItemSignal.Notify();
@@ -115,7 +118,35 @@ public sealed class InboxProcessor(
     /// <summary>1, 2, 4 … seconds, at most 30: quick after a blip, gentle on a database that is down.</summary>
     private static TimeSpan Backoff(int failures) => TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, Math.Clamp(failures - 1, 0, 5))));
 
-    private sealed record BatchOutcome(List<(ConsumeResult<string, byte[]> Record, string Reason)> DeadLetters, bool WorkItems);
+    private sealed record BatchOutcome(List<(ConsumeResult<string, byte[]> Record, string Reason)> DeadLetters, bool WorkItems,
+        List<Counted>? Counted);
+
+    /// <summary>What one committed envelope did, for the metrics (kept only while a meter listener wants them).</summary>
+    private readonly record struct Counted(string MessageType, string Outcome, string? DeadLetterCode, double? DelaySeconds);
+
+    private void Count(BatchOutcome outcome)
+    {
+        if (outcome.Counted is null) return;
+        var province = new KeyValuePair<string, object?>(GatewayTelemetry.ProvinceTag, node.Province);
+        foreach (var c in outcome.Counted)
+        {
+            var type = new KeyValuePair<string, object?>("gateway.message_type", c.MessageType);
+            GatewayTelemetry.EnvelopesReceived.Add(1, type, new("gateway.outcome", c.Outcome), province);
+            if (c.DeadLetterCode is { } code) GatewayTelemetry.DeadLetters.Add(1, new("gateway.reason", code), province);
+            if (c.DelaySeconds is { } delay) GatewayTelemetry.InboxDelay.Record(delay, type, province);
+        }
+    }
+
+    /// <summary>A bounded reason code for the dead-letter metric (the stored reason is free text).</summary>
+    private static string DeadLetterCode(Exception ex) => ex switch
+    {
+        UntrustedEnvelopeException u => u.Code,
+        EnvelopeTooLargeException => "TOO_LARGE",
+        PostgresException => "DATA_REFUSED",
+        _ => "POISON",
+    };
+
+    private static bool Counting => GatewayTelemetry.EnvelopesReceived.Enabled || GatewayTelemetry.DeadLetters.Enabled || GatewayTelemetry.InboxDelay.Enabled;
 
     private sealed record PartitionResult(List<ConsumeResult<string, byte[]>> Records, BatchOutcome? Outcome, Exception? Failure);
 
@@ -155,6 +186,9 @@ public sealed class InboxProcessor(
         {
             var dead = new List<(ConsumeResult<string, byte[]>, string)>();
             var answers = new Dictionary<string, Receipt>();
+            var counted = Counting ? new List<Counted>(batch.Count) : null;
+            // Each receipt continues the trace of the first envelope it acknowledges.
+            Dictionary<string, ActivityContext>? receiptParents = GatewayTelemetry.Source.HasListeners() ? new() : null;
             var workItems = false;
             var read = batch.Select(r => (Record: r, Envelope: Read(r))).ToList();
             // A healthy batch records its message ids in one statement; the isolated pass does it envelope by envelope.
@@ -170,10 +204,12 @@ public sealed class InboxProcessor(
                     var reason = Unreadable(record);
                     await DeadLetterAsync(conn, tx, record, null, reason, token);
                     dead.Add((record, reason));
+                    counted?.Add(new Counted("unreadable", "dead_lettered", "UNREADABLE", null));
                     continue;
                 }
 
                 var isReceipt = envelope.MessageType == Receipt.Descriptor.Name;
+                using var span = GatewayTelemetry.StartApply(node.Province, envelope);
                 if (isolate) await tx.SaveAsync("envelope", token);
                 try
                 {
@@ -182,10 +218,19 @@ public sealed class InboxProcessor(
                     if (isolate) await tx.ReleaseAsync("envelope", token);
                     // A duplicate is acknowledged again: its first receipt may be lost.
                     if (!isReceipt) AnswerFor(answers, envelope.SenderProvince).MessageIds.Add(envelope.MessageId);
+                    if (span is not null && !isReceipt) receiptParents!.TryAdd(envelope.SenderProvince, span.Context);
+                    var name = Outcome(outcome);
+                    span?.SetTag("gateway.outcome", name);
+                    counted?.Add(new Counted(envelope.MessageType, name, null,
+                        outcome == InboundOutcome.Applied && envelope.SentAt is { } sent ? Math.Max(0, (clock.UtcNow - sent.ToDateTimeOffset()).TotalSeconds) : null));
                 }
                 catch (Exception ex) when (isolate && IsEnvelopesFault(ex))
                 {
                     var reason = WireText.Clean(ex is PoisonMessageException ? ex.Message : $"refused by PostgreSQL: {ex.Message}", 1_000);
+                    var code = DeadLetterCode(ex);
+                    span?.SetTag("gateway.outcome", "dead_lettered");
+                    span?.SetStatus(ActivityStatusCode.Error, code);
+                    counted?.Add(new Counted(envelope.MessageType, "dead_lettered", code, null));
                     await tx.RollbackAsync("envelope", token);
                     await DeadLetterAsync(conn, tx, record, envelope, reason, token);
                     dead.Add((record, reason));
@@ -193,11 +238,21 @@ public sealed class InboxProcessor(
                     if (!isReceipt && ex is not UntrustedEnvelopeException)
                         AnswerFor(answers, envelope.SenderProvince).Rejections.Add(new Rejection { MessageId = envelope.MessageId, Reason = reason });
                 }
+                catch (Exception ex) when (GatewayTelemetry.FailedFilter(span, ex))
+                {
+                    throw; // never reached: the filter only marks the span
+                }
             }
 
             foreach (var (sender, receipt) in answers.Where(r => r.Value.MessageIds.Count + r.Value.Rejections.Count > 0))
+            {
+                using var span = receiptParents?.GetValueOrDefault(sender) is { } parent && parent != default
+                    ? GatewayTelemetry.StartContinuation("send Receipt", ActivityKind.Internal, node.Province, parent) : null;
+                span?.SetTag("gateway.acknowledged", receipt.MessageIds.Count);
+                span?.SetTag("gateway.rejected", receipt.Rejections.Count);
                 await Outbound.EnqueueAsync(conn, tx, envelopes.CreateReceipt(sender, receipt), token);
-            return new BatchOutcome(dead, workItems);
+            }
+            return new BatchOutcome(dead, workItems, counted);
         }, ct);
 
     /// <summary>The record as an envelope that may touch the database, or null when it cannot be one.</summary>
@@ -242,6 +297,13 @@ public sealed class InboxProcessor(
         PoisonMessageException or EnvelopeTooLargeException => true,
         PostgresException pg => pg.SqlState.StartsWith("22", StringComparison.Ordinal),
         _ => false,
+    };
+
+    private static string Outcome(InboundOutcome outcome) => outcome switch
+    {
+        InboundOutcome.Applied => "applied",
+        InboundOutcome.Duplicate => "duplicate",
+        _ => "receipt",
     };
 
     private static Receipt AnswerFor(Dictionary<string, Receipt> answers, string sender)

@@ -29,13 +29,40 @@ public static class Outbound
         // Built by EnvelopeFactory, which signs: an unsigned envelope here is a bug, and every receiver would refuse it.
         if (envelope.Signature is not { Value.IsEmpty: false })
             throw new InvalidOperationException($"A {envelope.MessageType} envelope reached the outbox unsigned; build envelopes with EnvelopeFactory.");
+        var topic = TopicNames.Inbox(envelope.ReceiverProvince);
+        // Set after signing, which is fine: the trace fields are not signed.
+        if (!Telemetry.GatewayTelemetry.Source.HasListeners())
+        {
+            if (Telemetry.GatewayTelemetry.CurrentTraceParent() is { } current) envelope.Traceparent = current;
+            return Enqueue(conn, tx, envelope, topic, partitionKey, ct);
+        }
+        return TracedAsync(conn, tx, envelope, topic, partitionKey, ct);
+    }
+
+    /// <summary>Async so the enqueue span is current only inside it, never left current in the caller.</summary>
+    private static async Task<bool> TracedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Envelope envelope, string topic, string? partitionKey, CancellationToken ct)
+    {
+        using var span = Telemetry.GatewayTelemetry.StartEnqueue(envelope, topic);
+        try
+        {
+            return await Enqueue(conn, tx, envelope, topic, partitionKey, ct);
+        }
+        catch (Exception ex)
+        {
+            Telemetry.GatewayTelemetry.Failed(span, ex);
+            throw;
+        }
+    }
+
+    private static Task<bool> Enqueue(NpgsqlConnection conn, NpgsqlTransaction tx, Envelope envelope, string topic, string? partitionKey, CancellationToken ct)
+    {
         var bytes = envelope.ToByteArray();
         if (bytes.Length > MaxEnvelopeBytes) throw new EnvelopeTooLargeException(envelope.MessageType, bytes.Length, MaxEnvelopeBytes);
         return OutboxStore.EnqueueAsync(conn, tx, new OutboxMessage(
             MessageId: envelope.MessageId,
             MessageType: envelope.MessageType,
             Receiver: envelope.ReceiverProvince,
-            Topic: TopicNames.Inbox(envelope.ReceiverProvince),
+            Topic: topic,
             // Keyed by transfer so every message of one transfer stays in order on one partition.
             Key: partitionKey ?? (string.IsNullOrEmpty(envelope.CorrelationId) ? envelope.SenderProvince : envelope.CorrelationId),
             Payload: bytes,

@@ -1,7 +1,9 @@
 using Gateway.Contracts.Exchange.V1;
 using Gateway.Messaging;
 using Gateway.Node.Infrastructure;
+using Gateway.Node.Telemetry;
 using Gateway.Node.Transfers;
+using System.Diagnostics;
 using Gateway.Storage;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -25,6 +27,7 @@ public sealed class OutboxRelay(
     BusinessClock clock,
     IOptions<NodeOptions> options,
     KafkaOptions kafka,
+    NodeIdentity node,
     ILogger<OutboxRelay> logger) : BackgroundService
 {
     private const int BatchSize = 500;
@@ -96,17 +99,22 @@ public sealed class OutboxRelay(
         if (rows.Count == 0) return;
 
         var records = rows.Select(ToRecord).ToList();
+        var spans = StartPublishSpans(rows);
         IReadOnlyList<PublishResult> results;
         try
         {
             results = await _publish.ExecuteAsync(async token => await producer.PublishBatchAsync(records, token), ct);
         }
-        catch (Exception ex) when (ex is BrokenCircuitException or TimeoutRejectedException)
+        catch (Exception ex)
         {
+            EndPublishSpans(spans, null, ex);
+            if (ex is not (BrokenCircuitException or TimeoutRejectedException)) throw;
             // The claimed rows' lease runs out and they are sent in a later round.
             logger.LogWarning("Outbox round skipped: {Reason}", ex.Message);
             return;
         }
+        EndPublishSpans(spans, results, null);
+        CountPublished(rows, results);
         var now = clock.UtcNow;
         var sent = rows.Where((_, i) => results[i].Succeeded).ToList();
         var failed = rows.Where((_, i) => !results[i].Succeeded).ToList();
@@ -134,8 +142,46 @@ public sealed class OutboxRelay(
             return exhausted;
         }, ct);
         foreach (var row in failed)
+            GatewayTelemetry.ExchangesFailed.Add(1, new("gateway.message_type", row.MessageType), new(GatewayTelemetry.ProvinceTag, node.Province));
+        foreach (var row in failed)
             logger.LogError("Exchange of {MessageId} ({MessageType}, transfer {TransferId}) failed: no receipt after {Attempts} attempts",
                 row.MessageId, row.MessageType, row.CorrelationId, row.Attempts);
+    }
+
+    /// <summary>One publish span per row, each a child of its envelope's enqueue span; null when nothing listens.</summary>
+    private Activity?[]? StartPublishSpans(IReadOnlyList<OutboxRow> rows)
+    {
+        if (!GatewayTelemetry.Source.HasListeners()) return null;
+        var previous = Activity.Current;
+        var spans = new Activity?[rows.Count];
+        for (var i = 0; i < rows.Count; i++)
+            spans[i] = GatewayTelemetry.StartPublish(node.Province, rows[i].MessageType, rows[i].MessageId, rows[i].Topic, rows[i].Attempts + 1, rows[i].Payload);
+        Activity.Current = previous; // the spans are not parents of what the relay does next
+        return spans;
+    }
+
+    private static void EndPublishSpans(Activity?[]? spans, IReadOnlyList<PublishResult>? results, Exception? failure)
+    {
+        if (spans is null) return;
+        for (var i = 0; i < spans.Length; i++)
+        {
+            if (spans[i] is not { } span) continue;
+            if (failure is not null) GatewayTelemetry.Failed(span, failure);
+            else if (!results![i].Succeeded) span.SetStatus(ActivityStatusCode.Error, "not published");
+            span.Dispose();
+        }
+    }
+
+    private void CountPublished(IReadOnlyList<OutboxRow> rows, IReadOnlyList<PublishResult> results)
+    {
+        if (!GatewayTelemetry.EnvelopesSent.Enabled && !GatewayTelemetry.EnvelopesResent.Enabled) return;
+        var province = new KeyValuePair<string, object?>(GatewayTelemetry.ProvinceTag, node.Province);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var type = new KeyValuePair<string, object?>("gateway.message_type", rows[i].MessageType);
+            GatewayTelemetry.EnvelopesSent.Add(1, type, new("gateway.outcome", results[i].Succeeded ? "published" : "failed"), province);
+            if (rows[i].Attempts > 0 && results[i].Succeeded) GatewayTelemetry.EnvelopesResent.Add(1, type, province);
+        }
     }
 
     /// <summary>Re-sends carry the same message id; only the attempt counter in the envelope changes.</summary>

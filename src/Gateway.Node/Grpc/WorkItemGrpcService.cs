@@ -4,6 +4,7 @@ using Gateway.Node.Infrastructure;
 using Gateway.Node.Application;
 using Gateway.Node.Transfers;
 using Gateway.Node.Transfers.Calls;
+using Gateway.Node.Telemetry;
 using Gateway.Storage;
 using WorkItem = Gateway.Contracts.Transfer.V1.WorkItem;
 using Grpc.Core;
@@ -27,6 +28,7 @@ public sealed class WorkItemGrpcService(
     OutboxSignal outboxSignal,
     BusinessClock clock,
     IOptions<NodeOptions> options,
+    NodeIdentity node,
     ILogger<WorkItemGrpcService> logger) : WorkItemService.WorkItemServiceBase
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
@@ -78,13 +80,21 @@ public sealed class WorkItemGrpcService(
     }
 
     // Each item was counted before it is written; one lost with a broken stream goes again when due.
-    private static async Task WriteAsync(Func<WorkItem, CancellationToken, Task> write, IReadOnlyList<WorkItemFeed.Delivery> deliveries, CancellationToken ct)
+    private async Task WriteAsync(Func<WorkItem, CancellationToken, Task> write, IReadOnlyList<WorkItemFeed.Delivery> deliveries, CancellationToken ct)
     {
         foreach (var d in deliveries)
         {
             var item = WorkItem.Parser.ParseFrom(d.Payload);
             item.DeliveryCount = d.DeliveryCount;
+            // The push continues the trace of the step that created the item, linked to this stream's call.
+            using var span = GatewayTelemetry.StartContinuation(GatewayTelemetry.SpanName("push", item.Kind.ToString()),
+                System.Diagnostics.ActivityKind.Producer, node.Province, GatewayTelemetry.ParentFrom(d.TraceParent));
+            span?.SetTag("gateway.work_item_id", d.ItemId);
+            span?.SetTag("gateway.delivery_count", d.DeliveryCount);
             await write(item, ct);
+            if (GatewayTelemetry.WorkItemsDelivered.Enabled)
+                GatewayTelemetry.WorkItemsDelivered.Add(1, new("gateway.work_item_kind", item.Kind.ToString()),
+                    new("gateway.delivery", d.DeliveryCount > 1 ? "repeat" : "first"), new(GatewayTelemetry.ProvinceTag, node.Province));
         }
     }
 

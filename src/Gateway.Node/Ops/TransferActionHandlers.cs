@@ -87,7 +87,7 @@ public sealed class ReleaseHoldHandler(TransferSteps steps)
         item.DeliveryCount = 0;
         item.ReissuedAfterHold = hold;
         item.ReplacesItemId = first;
-        await WorkItemStore.AddAsync(conn, tx, new Storage.WorkItem(id, state.Item.Kind, transferId, item.ToByteArray(), steps.Clock.UtcNow), ct);
+        await WorkItemStore.AddAsync(conn, tx, new Storage.WorkItem(id, state.Item.Kind, transferId, item.ToByteArray(), steps.Clock.UtcNow, state.Item.TraceParent), ct);
         return id;
     }
 }

@@ -70,7 +70,8 @@ public sealed class TransferSteps(NodeIdentity node, BusinessClock clock, Envelo
             CounterpartProvince = record.CounterpartProvince,
         };
         fill?.Invoke(item, letter);
-        await WorkItemStore.AddAsync(conn, tx, new Storage.WorkItem(item.ItemId, kind.ToString(), record.TransferId, item.ToByteArray(), clock.UtcNow), ct);
+        await WorkItemStore.AddAsync(conn, tx, new Storage.WorkItem(item.ItemId, kind.ToString(), record.TransferId, item.ToByteArray(), clock.UtcNow,
+            Telemetry.GatewayTelemetry.CurrentTraceParent()), ct);
     }
 
     /// <summary>Origin returns the letter: state change, the certificate freed, and the notice to the destination, together.</summary>

@@ -103,6 +103,7 @@ public sealed class EnrolmentSync(NodeIdentity node, EnvelopeFactory envelopes, 
             CounterpartProvince = finding.IndexProvince,
             DuplicateEnrolment = finding,
         };
-        await WorkItemStore.AddAsync(conn, tx, new Storage.WorkItem(item.ItemId, item.Kind.ToString(), null, item.ToByteArray(), clock.UtcNow), ct);
+        await WorkItemStore.AddAsync(conn, tx, new Storage.WorkItem(item.ItemId, item.Kind.ToString(), null, item.ToByteArray(), clock.UtcNow,
+            Telemetry.GatewayTelemetry.CurrentTraceParent()), ct);
     }
 }

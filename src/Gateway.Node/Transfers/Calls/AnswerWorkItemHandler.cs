@@ -25,6 +25,11 @@ public sealed class AnswerWorkItemHandler(
             throw InvalidRequestException.Single("item_id", "Name the work item being answered.");
         var state = await WorkItemStore.GetAsync(conn, tx, request.ItemId, ct) ?? throw new NotFoundException("No such work item.");
         var item = WorkItem.Parser.ParseFrom(state.Item.Payload);
+        // Continues the trace that created the item (the transfer's), linked to the province system's call; current
+        // for the rest of this method, so what the answer sends and creates carries it on.
+        using var span = Telemetry.GatewayTelemetry.StartContinuation(Telemetry.GatewayTelemetry.SpanName("answer", item.Kind.ToString()),
+            System.Diagnostics.ActivityKind.Consumer, steps.Node.Province, Telemetry.GatewayTelemetry.ParentFrom(state.Item.TraceParent));
+        span?.SetTag("gateway.work_item_id", request.ItemId);
         var expected = ExpectedAnswer(item.Kind);
         if (request.AnswerCase != expected)
             throw InvalidRequestException.Single(Field(expected), $"A {item.Kind} item is answered with {Field(expected)}.");
