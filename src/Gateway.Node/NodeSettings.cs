@@ -25,6 +25,7 @@ public static class NodeSettings
         (SigningOptions.Section, typeof(SigningOptions)),
         (MessageLogOptions.Section, typeof(MessageLogOptions)),
         (KafkaOptions.SectionName, typeof(KafkaOptions)),
+        (Telemetry.TelemetryOptions.Section, typeof(Telemetry.TelemetryOptions)),
     ];
 
     /// <summary>Keys read one by one (configuration["..."], GetValue, GetConnectionString).</summary>
