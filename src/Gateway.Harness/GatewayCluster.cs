@@ -62,9 +62,14 @@ public sealed class GatewayCluster : IAsyncDisposable
         var keys = ClusterKeys.Create(options.Provinces.Concat(options.DirectoryOnlyProvinces).Distinct(), options.SignatureAlgorithm);
         var tls = options.Tls ? ClusterTls.Create() : null;
         string? redisNote = null;
+        GatewayCluster? cluster = null;
         try
         {
-            postgres = await PostgresServer.StartAsync(ct);
+            // One local server for every node: room for each node's pool (the harness's 32 provinces too) and a few more.
+            postgres = await PostgresServer.StartAsync(new PostgresServerOptions
+            {
+                MaxConnections = Math.Max(100, (options.Provinces.Count + 2) * (PoolSize(options) + 4) + 20),
+            }, ct);
             if (options.UseRedis && options.RedisEndpoint is not null) { /* an existing server: nothing to start */ }
             else if (options.UseRedis)
             {
@@ -73,12 +78,17 @@ public sealed class GatewayCluster : IAsyncDisposable
             }
             else redisNote = "Redis disabled: the nodes use the IN-MEMORY idempotency fast path (PostgreSQL still holds every key).";
 
-            var cluster = new GatewayCluster(options, broker, postgres, redis, keys, tls) { RedisFallbackNote = redisNote, _log = log, _loggers = loggerFactory };
+            cluster = new GatewayCluster(options, broker, postgres, redis, keys, tls) { RedisFallbackNote = redisNote, _log = log, _loggers = loggerFactory };
             foreach (var province in options.Provinces) await cluster.StartProvinceAsync(province, ct);
             return cluster;
         }
         catch
         {
+            // Nodes already started (processes too) stop with the cluster that failed to come up.
+            foreach (var owned in Enumerable.Reverse(cluster?._owned ?? []))
+            {
+                try { await owned.DisposeAsync(); } catch { /* keep stopping the rest */ }
+            }
             if (redis is not null) await redis.DisposeAsync();
             if (postgres is not null) await postgres.DisposeAsync();
             broker.Dispose();
@@ -88,13 +98,15 @@ public sealed class GatewayCluster : IAsyncDisposable
         }
     }
 
+    // All nodes share one local server: a few nodes get 30 connections each, a large cluster 12 (still ample for one node's load here).
+    private static int PoolSize(ClusterOptions options) => options.Provinces.Count <= 4 ? 30 : 12;
+
     private ILogger _log = NullLogger.Instance;
     private ILoggerFactory _loggers = NullLoggerFactory.Instance;
 
     private async Task<ProvinceNode> StartProvinceAsync(string province, CancellationToken ct)
     {
-        // All nodes share one local server (100 connections): keep each pool well below its share.
-        var connectionString = await Postgres.CreateDatabaseAsync($"node_{province}", ct) + ";Maximum Pool Size=30";
+        var connectionString = await Postgres.CreateDatabaseAsync($"node_{province}", ct) + $";Maximum Pool Size={PoolSize(Options)}";
         var node = NewNode(province, connectionString, Registry(province));
         Nodes[province] = node;
         await node.StartAsync(ct);
