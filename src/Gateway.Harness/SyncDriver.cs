@@ -1,4 +1,6 @@
+using Gateway.Contracts.Exchange.V1;
 using Gateway.Contracts.Sync.V1;
+using Google.Protobuf;
 using Gateway.ProvinceSimulator;
 using Grpc.Core;
 using Proto = Gateway.Contracts.Transfer.V1;
@@ -47,6 +49,28 @@ public sealed class SyncDriver(GatewayCluster cluster)
         ValidFrom = Iso(filedOn),
         ValidTo = Iso(filedOn.AddYears(1)), // a validity period, not a deadline
     };
+
+    /// <summary>
+    /// Version 1 of a new filing as its owner's node would send it to the province of care, unsigned: what tests and the
+    /// bad-input run sign (or forge) and put on an inbox topic themselves.
+    /// </summary>
+    public static Envelope FilingChangedEnvelope(string owner, string care, Filing filing, DateOnly changedOn, DateTimeOffset? sentAt = null)
+    {
+        var correlation = $"{owner}F{filing.FilingId}";
+        var payload = new FilingChanged { OwnerProvince = owner, Filing = filing, Version = 1, Action = FilingAction.New, ChangedOn = Iso(changedOn) };
+        return new Envelope
+        {
+            MessageId = $"{owner}:{correlation}:filing-v1-{care}:{Guid.NewGuid():N}",
+            MessageType = nameof(FilingChanged),
+            SenderProvince = owner,
+            ReceiverProvince = care,
+            CorrelationId = correlation,
+            SentAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(sentAt ?? DateTimeOffset.UtcNow),
+            SchemaVersion = "1.0",
+            Payload = payload.ToByteString(),
+            Attempt = 1,
+        };
+    }
 
     /// <summary>The same filing moved to another province of care (登记类别 变更).</summary>
     public static Filing MovedTo(Filing filing, string destinationProvince, string? city, string? county, string careAddress)

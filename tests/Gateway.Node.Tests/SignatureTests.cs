@@ -81,23 +81,7 @@ public sealed class SigningFixture : IAsyncLifetime
     {
         var filing = ThreeProvinceFixture.NewFiling();
         filing.Status = FilingStatus.Active;
-        var correlation = $"{Owner}F{filing.FilingId}";
-        var payload = new FilingChanged
-        {
-            OwnerProvince = Owner, Filing = filing, Version = 1, Action = FilingAction.New, ChangedOn = ThreeProvinceFixture.Iso(TransferDriver.Today),
-        };
-        return (new Envelope
-        {
-            MessageId = $"{Owner}:{correlation}:filing-v1-{Care}:{Guid.NewGuid():N}",
-            MessageType = nameof(FilingChanged),
-            SenderProvince = Owner,
-            ReceiverProvince = Care,
-            CorrelationId = correlation,
-            SentAt = Timestamp.FromDateTimeOffset(sentAt ?? DateTimeOffset.UtcNow),
-            SchemaVersion = "1.0",
-            Payload = payload.ToByteString(),
-            Attempt = 1,
-        }, filing);
+        return (SyncDriver.FilingChangedEnvelope(Owner, Care, filing, TransferDriver.Today, sentAt), filing);
     }
 
     public Task<long> FilingsAsync(string filingId) =>

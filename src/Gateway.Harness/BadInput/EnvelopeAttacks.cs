@@ -195,20 +195,7 @@ internal sealed class EnvelopeAttacks(GatewayCluster cluster, BadInputArena aren
             ValidTo = SyncDriver.Iso(today.AddYears(1)),
             Status = FilingStatus.Active,
         };
-        var correlation = $"{owner}F{filing.FilingId}";
-        var payload = new FilingChanged { OwnerProvince = owner, Filing = filing, Version = 1, Action = FilingAction.New, ChangedOn = SyncDriver.Iso(today) };
-        return (new Envelope
-        {
-            MessageId = $"{owner}:{correlation}:filing-v1-{care}:{Guid.NewGuid():N}",
-            MessageType = nameof(FilingChanged),
-            SenderProvince = owner,
-            ReceiverProvince = care,
-            CorrelationId = correlation,
-            SentAt = Timestamp.FromDateTimeOffset(sentAt ?? DateTimeOffset.UtcNow),
-            SchemaVersion = "1.0",
-            Payload = payload.ToByteString(),
-            Attempt = 1,
-        }, filing);
+        return (SyncDriver.FilingChangedEnvelope(owner, care, filing, today, sentAt), filing);
     }
 
     private int _filings = seed % 1000;
