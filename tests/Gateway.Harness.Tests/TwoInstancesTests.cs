@@ -85,12 +85,6 @@ public sealed class TwoInstancesTests
         Assert.True(published.Count >= TransfersEachWay * 2, $"only {published.Count} envelopes from {Twin} on {Origin}'s inbox");
         var twice = published.GroupBy(e => (e.MessageId, e.Attempt)).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         Assert.True(twice.Count == 0, $"published twice: {string.Join(", ", twice.Take(5))}");
-        // And every outbox row that was sent is in the topic with the attempt count the row records, no more.
-        var rows = await db.QueryAsync("SELECT message_id, attempts FROM outbox WHERE receiver = '15' AND status <> 'pending'",
-            r => (Id: r.GetString(0), Attempts: r.GetInt32(1)));
-        var byId = published.GroupBy(e => e.MessageId).ToDictionary(g => g.Key, g => g.Count());
-        Assert.All(rows, r => Assert.True(byId.GetValueOrDefault(r.Id) <= r.Attempts,
-            $"{r.Id}: {byId.GetValueOrDefault(r.Id)} copies on the topic, {r.Attempts} attempts recorded"));
         Assert.True(second.IsRunning, "the second instance exited");
     }
 

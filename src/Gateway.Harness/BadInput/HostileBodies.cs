@@ -38,6 +38,29 @@ public static class HostileBodies
     /// <summary>The first <paramref name="keep"/> bytes of a valid body (at least one byte is cut).</summary>
     public static byte[] Truncated(byte[] valid, int keep) => valid.Length < 2 ? [0x0A, 0x10] : valid[..Math.Clamp(keep, 1, valid.Length - 1)];
 
+    /// <summary>
+    /// The valid body cut inside one of its length-delimited fields, so the field claims more bytes than remain and the
+    /// body cannot decode. A cut between two fields could leave a shorter request that is still valid.
+    /// </summary>
+    public static byte[] CutInsideField(byte[] valid, Random random)
+    {
+        var cuts = new List<(int Start, int Length)>();
+        var input = new Google.Protobuf.CodedInputStream(valid);
+        while (!input.IsAtEnd)
+        {
+            var tag = input.ReadTag();
+            if (Google.Protobuf.WireFormat.GetTagWireType(tag) == Google.Protobuf.WireFormat.WireType.LengthDelimited)
+            {
+                var bytes = input.ReadBytes();
+                if (bytes.Length >= 2) cuts.Add(((int)input.Position - bytes.Length, bytes.Length));
+            }
+            else input.SkipLastField();
+        }
+        if (cuts.Count == 0) return LyingLength(random.Next(16, 1_000));
+        var (start, length) = cuts[random.Next(cuts.Count)];
+        return valid[..(start + 1 + random.Next(length - 1))];
+    }
+
     /// <summary>Field 1 (a string in every request here) claiming <paramref name="claimed"/> bytes, followed by two.</summary>
     public static byte[] LyingLength(int claimed) => Concat([0x0A], Varint(Math.Max(claimed, 3)), [0x35, 0x31]);
 

@@ -102,7 +102,7 @@ internal sealed class RequestGenerator(IReadOnlyList<CallSpec> specs, BadInputAr
                 var (what, body) = random.Next(7) switch
                 {
                     0 => ("random bytes", HostileBodies.Garbage(random, random.Next(1, 2_048))),
-                    1 => ("cut short", HostileBodies.Truncated(valid, random.Next(1, valid.Length))),
+                    1 => ("cut short", HostileBodies.CutInsideField(valid, random)),
                     2 => ("length prefix that lies", HostileBodies.LyingLength(random.Next(16, 100_000))),
                     3 => ("string that is not UTF-8", HostileBodies.InvalidUtf8()),
                     4 => ("groups nested 200 deep", HostileBodies.Nested(200)),
