@@ -65,6 +65,15 @@ public sealed record Scenario
     /// <summary>Nothing may move for this long before the cluster counts as quiet.</summary>
     public TimeSpan QuietPeriod { get; init; } = TimeSpan.FromSeconds(4);
 
+    /// <summary>
+    /// The nodes' first re-send delay for an envelope without a receipt, doubling up to <see cref="ResendMaxDelay"/>.
+    /// Short runs use seconds so dropped envelopes come back quickly. A loaded cluster needs more: when receipts take
+    /// longer than the delay, every envelope is sent again and again, and the copies become most of the work.
+    /// </summary>
+    public TimeSpan ResendFirstDelay { get; init; } = TimeSpan.FromSeconds(2);
+
+    public TimeSpan ResendMaxDelay { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Brokers in the embedded cluster; 2 or more lets the run move partition leaders.</summary>
     public int Brokers { get; init; } = 2;
 
@@ -94,9 +103,13 @@ public sealed record Scenario
         Enrolments = 20_000,
         Concurrency = 24,
         Duration = TimeSpan.FromHours(4),
-        ExtraRandomFaults = 30,
-        FaultWindow = TimeSpan.FromMinutes(60),
-        QuiescenceTimeout = TimeSpan.FromMinutes(20),
+        ExtraRandomFaults = 20,
+        // Inside the workload (about half an hour on 2 cores), so every fault meets traffic.
+        FaultWindow = TimeSpan.FromMinutes(25),
+        // The production schedule's first delay, capped lower: 32 nodes on 2 cores answer receipts in seconds to tens of seconds.
+        ResendFirstDelay = TimeSpan.FromSeconds(30),
+        ResendMaxDelay = TimeSpan.FromMinutes(2),
+        QuiescenceTimeout = TimeSpan.FromMinutes(60),
     };
 
     /// <summary>Synthetic people per registry: enough distinct people for every transfer out, filing and enrolment.</summary>
@@ -125,6 +138,8 @@ public sealed record Scenario
         if (Brokers is < 1 or > 5) p.Add("brokers: 1..5");
         if (ExternalSystem is { } ext && !Provinces.Contains(ext)) p.Add($"externalSystem: {ext} is not one of the provinces");
         if (Duration <= TimeSpan.Zero || QuiescenceTimeout <= TimeSpan.Zero) p.Add("duration, quiescenceTimeout: positive");
+        if (ResendFirstDelay < TimeSpan.FromMilliseconds(100) || ResendMaxDelay < ResendFirstDelay || ResendMaxDelay > TimeSpan.FromHours(1))
+            p.Add("resendFirstDelay, resendMaxDelay: at least 100 ms, the first at most the max, the max at most 1 hour");
         foreach (var f in ScriptedFaults)
             if (f.Problem(this) is { } why) p.Add($"faults: {why}");
         return p;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Gateway.Domain.Values;
 using Gateway.Harness.Simulation.Invariants;
 using Microsoft.Extensions.Logging;
@@ -27,8 +28,8 @@ public static class Simulation
         NodeLogLevel = "Error",
         NodeSettings = new Dictionary<string, string>
         {
-            ["Gateway:ResendFirstDelay"] = "00:00:02",
-            ["Gateway:ResendMaxDelay"] = "00:00:05",
+            ["Gateway:ResendFirstDelay"] = scenario.ResendFirstDelay.ToString("c", CultureInfo.InvariantCulture),
+            ["Gateway:ResendMaxDelay"] = scenario.ResendMaxDelay.ToString("c", CultureInfo.InvariantCulture),
             ["Gateway:ResendBudget"] = "200",
             ["Gateway:OutboxPollInterval"] = "00:00:00.250",
         },
