@@ -33,6 +33,7 @@ public sealed class ScheduleTests
     [InlineData("shares")]
     [InlineData("target")]
     [InlineData("leader")]
+    [InlineData("resend")]
     public void A_scenario_that_cannot_run_names_its_problem(string what)
     {
         var scenario = what switch
@@ -40,10 +41,31 @@ public sealed class ScheduleTests
             "provinces" => Scenario.Short() with { Provinces = ["15"] },
             "shares" => Scenario.Short() with { ReturnedShare = 0.7, WithdrawnShare = 0.5 },
             "target" => Scenario.Short() with { ScriptedFaults = [new FaultSpec(TimeSpan.Zero, FaultKind.NodeKill, "44")] },
+            "resend" => Scenario.Short() with { ResendFirstDelay = TimeSpan.FromMinutes(3), ResendMaxDelay = TimeSpan.FromMinutes(1) },
             _ => Scenario.Short() with { Brokers = 1, ScriptedFaults = [new FaultSpec(TimeSpan.Zero, FaultKind.LeaderChange)] },
         };
         var problem = Assert.Single(scenario.Problems());
-        Assert.Contains(what switch { "provinces" => "2..32", "shares" => "together at most 1", "target" => "44", _ => "brokers >= 2" }, problem);
+        Assert.Contains(what switch { "provinces" => "2..32", "shares" => "together at most 1", "target" => "44", "resend" => "the first at most the max", _ => "brokers >= 2" }, problem);
+    }
+
+    [Fact]
+    public void The_scenario_re_send_schedule_reaches_the_nodes_and_the_long_preset_meets_its_bar()
+    {
+        var shortRun = Gateway.Harness.Simulation.Simulation.ClusterOptionsFor(Scenario.Short()).NodeSettings;
+        Assert.Equal("00:00:02", shortRun["Gateway:ResendFirstDelay"]);
+        Assert.Equal("00:00:05", shortRun["Gateway:ResendMaxDelay"]);
+
+        var scenario = Scenario.Long(seed: 42);
+        var settings = Gateway.Harness.Simulation.Simulation.ClusterOptionsFor(scenario).NodeSettings;
+        // Longer than a loaded cluster's receipts take, so the nodes do not re-send everything.
+        Assert.Equal("00:00:30", settings["Gateway:ResendFirstDelay"]);
+        Assert.Equal("00:02:00", settings["Gateway:ResendMaxDelay"]);
+        Assert.Empty(scenario.Problems());
+        Assert.Equal(32, scenario.Provinces.Count);
+        Assert.True(scenario.Transfers >= 10_000);
+        var schedule = FaultSchedule.For(scenario, new Random(42));
+        Assert.Equal(Enum.GetValues<FaultKind>().Order(), schedule.Select(f => f.Kind).Distinct().Order());
+        Assert.All(schedule, f => Assert.InRange(f.At, TimeSpan.Zero, scenario.FaultWindow + TimeSpan.FromSeconds(5)));
     }
 
     [Fact]
