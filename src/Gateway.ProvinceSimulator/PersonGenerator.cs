@@ -26,7 +26,7 @@ internal sealed class PersonGenerator(ProvinceProfile profile, int seed, DateOnl
         do
         {
             var sequence = _rng.Next(0, 500) * 2 + (male ? 1 : 0);
-            certno = IdentityNumbers.Compose(home.Code, birth, sequence);
+            certno = IdentityNumbers.Compose(home.IdentityRegion, birth, sequence);
         } while (isTaken(certno));
 
         var name = Pick(Surnames) + (male ? Pick(MaleGiven) : Pick(FemaleGiven));

@@ -3,6 +3,12 @@ namespace Gateway.ProvinceSimulator;
 /// <summary>A county-level district: its code prefixes identity numbers, its city is the pooling region.</summary>
 public sealed record District(string Code, string CityName, string Name, string Postcode)
 {
+    /// <summary>
+    /// The GB/T 2260 county code that starts its people's identity numbers: the district code itself, except in the
+    /// Production and Construction Corps (66), whose people carry Xinjiang county codes (e.g. 659001 石河子市).
+    /// </summary>
+    public string IdentityRegion { get; init; } = Code;
+
     /// <summary>Pooling regions in the demo provinces are prefecture-level cities: code ends in "00".</summary>
     public string PoolingRegion => Code[..4] + "00";
 }

@@ -17,6 +17,19 @@ public sealed class SyntheticRegistryTests
     }
 
     [Fact]
+    public void Every_province_registry_holds_identity_numbers_a_node_accepts()
+    {
+        // 66 (the Production and Construction Corps) is no identity-number prefix: its people carry Xinjiang county codes.
+        foreach (var province in Gateway.Domain.Values.ProvinceCode.All.Select(p => p.Value))
+            foreach (var p in SyntheticRegistry.Create(province, 20, seed: 3).People)
+            {
+                Assert.True(Gateway.Domain.Values.IdentityNumber.TryParse(p.IdentityNumber, out _, out var why), $"{province}: {p.IdentityNumber}: {why}");
+                Assert.StartsWith(province, p.PoolingRegion);
+            }
+        Assert.All(SyntheticRegistry.Create("66", 20, seed: 3).People, p => Assert.StartsWith("659001", p.IdentityNumber));
+    }
+
+    [Fact]
     public void Generated_people_have_plausible_records()
     {
         var registry = SyntheticRegistry.Create("64", 200, seed: 5);

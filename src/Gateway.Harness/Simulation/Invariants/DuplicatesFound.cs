@@ -17,29 +17,45 @@ public sealed class DuplicatesFound : IInvariant
     {
         var problems = new List<string>();
         var index = new IndexProvince(state.Nodes.Select(n => new ProvinceCode(n.Province)));
-        var found = 0;
-        foreach (var pair in state.Duplicates)
+        var pairs = state.Duplicates.Select(p =>
         {
-            var identity = IdentityNumber.Parse(pair.Certno);
-            var key = PersonKey.Of(identity).Value;
-            var at = index.For(identity).Value;
-            var rows = await state.Db(at).QueryAsync("SELECT finding_id, resolution, document FROM duplicate_findings WHERE person_key = @k",
-                r => (Id: r.GetString(0), Resolution: r.GetString(1), Finding: DuplicateEnrolmentFinding.Parser.ParseFrom(r.GetFieldValue<byte[]>(2))), ("k", key));
+            var identity = IdentityNumber.Parse(p.Certno);
+            return (Pair: p, Key: PersonKey.Of(identity).Value, At: index.For(identity).Value);
+        }).ToList();
+        // One query per index province and one per owner, not one per person: the long run makes ten thousand pairs.
+        var findings = new Dictionary<string, List<(string Id, string Resolution, DuplicateEnrolmentFinding Finding)>>(StringComparer.Ordinal);
+        foreach (var group in pairs.GroupBy(p => p.At))
+        {
+            var rows = await state.Db(group.Key).QueryAsync("SELECT person_key, finding_id, resolution, document FROM duplicate_findings WHERE person_key = ANY(@k)",
+                r => (Key: r.GetString(0), Id: r.GetString(1), Resolution: r.GetString(2), Finding: DuplicateEnrolmentFinding.Parser.ParseFrom(r.GetFieldValue<byte[]>(3))),
+                ("k", group.Select(p => p.Key).Distinct().ToArray()));
+            foreach (var row in rows)
+                (findings.TryGetValue($"{group.Key}/{row.Key}", out var list) ? list : findings[$"{group.Key}/{row.Key}"] = []).Add((row.Id, row.Resolution, row.Finding));
+        }
+        var matched = pairs.Select(p => (p.Pair, p.At, Finding: findings.GetValueOrDefault($"{p.At}/{p.Key}")?.FirstOrDefault(r =>
+            r.Finding.Records.Any(x => x.RecordId == p.Pair.FirstRecordId) && r.Finding.Records.Any(x => x.RecordId == p.Pair.SecondRecordId)))).ToList();
+        var owners = matched.Where(m => m.Finding?.Id is not null)
+            .SelectMany(m => new[] { m.Pair.FirstOwner, m.Pair.SecondOwner }.Distinct().Select(o => (Owner: o, Item: SyncDriver.DuplicateWorkItemId(m.Finding!.Value.Finding))))
+            .Where(x => x.Owner != state.Scenario.ExternalSystem).ToList();
+        var answered = new HashSet<(string, string)>();
+        foreach (var group in owners.GroupBy(x => x.Owner))
+            foreach (var id in await state.Db(group.Key).QueryAsync("SELECT item_id FROM work_items WHERE item_id = ANY(@ids) AND status = 'answered'",
+                         r => r.GetString(0), ("ids", group.Select(x => x.Item).Distinct().ToArray())))
+                answered.Add((group.Key, id));
+        var found = 0;
+        foreach (var (pair, at, finding) in matched)
+        {
             var what = $"duplicate enrolment of person {SimulationState.Mask(pair.Certno)} ({pair.FirstOwner}:{pair.FirstRecordId} + {pair.SecondOwner}:{pair.SecondRecordId})";
-            var finding = rows.FirstOrDefault(r => r.Finding.Records.Any(x => x.RecordId == pair.FirstRecordId) && r.Finding.Records.Any(x => x.RecordId == pair.SecondRecordId));
-            if (finding.Id is null)
+            if (finding?.Id is not { } findingId)
             {
                 problems.Add($"{what}: not found at index province {at}");
                 continue;
             }
-            if (finding.Finding.Resolution == DuplicateResolution.Unspecified || string.IsNullOrWhiteSpace(finding.Resolution))
-                problems.Add($"{what}: finding {finding.Id} has no resolution");
+            if (finding.Value.Finding.Resolution == DuplicateResolution.Unspecified || string.IsNullOrWhiteSpace(finding.Value.Resolution))
+                problems.Add($"{what}: finding {findingId} has no resolution");
             foreach (var province in new[] { pair.FirstOwner, pair.SecondOwner }.Distinct().Where(p => p != state.Scenario.ExternalSystem))
-            {
-                var taken = await state.Db(province).CountAsync("SELECT count(*) FROM work_items WHERE item_id = @id AND status = 'answered'",
-                    ("id", SyncDriver.DuplicateWorkItemId(finding.Finding)));
-                if (taken == 0) problems.Add($"{what}: finding {finding.Id} not taken up by province {province}'s system (work item not answered)");
-            }
+                if (!answered.Contains((province, SyncDriver.DuplicateWorkItemId(finding.Value.Finding))))
+                    problems.Add($"{what}: finding {findingId} not taken up by province {province}'s system (work item not answered)");
             found++;
         }
         return InvariantResult.From(problems, $"{found} of {state.Duplicates.Count} duplicate enrolments found with a resolution");
