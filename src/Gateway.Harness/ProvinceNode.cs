@@ -73,7 +73,8 @@ public sealed class ProvinceNode : IAsyncDisposable
             await app.StartNodeAsync(ct);
             _app = app;
         }
-        await WaitHealthyAsync(TimeSpan.FromSeconds(60), ct);
+        // 32 node processes on 2 cores take close to a minute to start under load.
+        await WaitHealthyAsync(TimeSpan.FromSeconds(180), ct);
     }
 
     /// <summary>Graceful stop: the host's shutdown for an in-process node, SIGTERM (then SIGKILL after 10 s) for a process.</summary>
@@ -119,7 +120,7 @@ public sealed class ProvinceNode : IAsyncDisposable
                 var reply = await client.CheckAsync(new Grpc.Health.V1.HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(2), cancellationToken: ct);
                 if (reply.Status == Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving) return;
             }
-            catch (Grpc.Core.RpcException) when (DateTime.UtcNow < until) { }
+            catch (Grpc.Core.RpcException) { }
             if (DateTime.UtcNow >= until) throw new TimeoutException($"Node {Province} did not become healthy within {timeout}.");
             await Task.Delay(100, ct);
         }
