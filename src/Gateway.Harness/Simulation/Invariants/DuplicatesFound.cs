@@ -23,17 +23,14 @@ public sealed class DuplicatesFound : IInvariant
             return (Pair: p, Key: PersonKey.Of(identity).Value, At: index.For(identity).Value);
         }).ToList();
         // One query per index province and one per owner, not one per person: the long run makes ten thousand pairs.
-        var findings = new Dictionary<string, List<(string Id, string Resolution, DuplicateEnrolmentFinding Finding)>>(StringComparer.Ordinal);
+        var rows = new List<(string At, string Key, string Id, string Resolution, DuplicateEnrolmentFinding Finding)>();
         foreach (var group in pairs.GroupBy(p => p.At))
-        {
-            var rows = await state.Db(group.Key).QueryAsync("SELECT person_key, finding_id, resolution, document FROM duplicate_findings WHERE person_key = ANY(@k)",
-                r => (Key: r.GetString(0), Id: r.GetString(1), Resolution: r.GetString(2), Finding: DuplicateEnrolmentFinding.Parser.ParseFrom(r.GetFieldValue<byte[]>(3))),
-                ("k", group.Select(p => p.Key).Distinct().ToArray()));
-            foreach (var row in rows)
-                (findings.TryGetValue($"{group.Key}/{row.Key}", out var list) ? list : findings[$"{group.Key}/{row.Key}"] = []).Add((row.Id, row.Resolution, row.Finding));
-        }
-        var matched = pairs.Select(p => (p.Pair, p.At, Finding: findings.GetValueOrDefault($"{p.At}/{p.Key}")?.FirstOrDefault(r =>
-            r.Finding.Records.Any(x => x.RecordId == p.Pair.FirstRecordId) && r.Finding.Records.Any(x => x.RecordId == p.Pair.SecondRecordId)))).ToList();
+            rows.AddRange(await state.Db(group.Key).QueryAsync("SELECT person_key, finding_id, resolution, document FROM duplicate_findings WHERE person_key = ANY(@k)",
+                r => (group.Key, r.GetString(0), r.GetString(1), r.GetString(2), DuplicateEnrolmentFinding.Parser.ParseFrom(r.GetFieldValue<byte[]>(3))),
+                ("k", group.Select(p => p.Key).Distinct().ToArray())));
+        var findings = rows.ToLookup(r => (r.At, r.Key));
+        var matched = pairs.Select(p => (p.Pair, p.At, Finding: findings[(p.At, p.Key)].Select(r => ((string Id, string Resolution, DuplicateEnrolmentFinding Finding)?)(r.Id, r.Resolution, r.Finding))
+            .FirstOrDefault(r => r!.Value.Finding.Records.Any(x => x.RecordId == p.Pair.FirstRecordId) && r.Value.Finding.Records.Any(x => x.RecordId == p.Pair.SecondRecordId)))).ToList();
         var owners = matched.Where(m => m.Finding?.Id is not null)
             .SelectMany(m => new[] { m.Pair.FirstOwner, m.Pair.SecondOwner }.Distinct().Select(o => (Owner: o, Item: SyncDriver.DuplicateWorkItemId(m.Finding!.Value.Finding))))
             .Where(x => x.Owner != state.Scenario.ExternalSystem).ToList();
