@@ -70,8 +70,8 @@ public static class RunCommand
             // Without a redis-server the nodes fall back to the in-memory fast path and the Redis faults cannot be applied:
             // refuse rather than report a run that skipped them.
             if (s.Redis is null && !Gateway.LocalServers.RedisServer.IsAvailable()
-                && FaultSchedule.For(s, new Random(s.Seed)).FirstOrDefault(f => f.Kind is FaultKind.RedisFlush or FaultKind.RedisRestart) is { } redisFault)
-                throw new InvalidOperationException($"redis-server is not installed, so {redisFault.Kind} cannot be applied: run deploy/install-prerequisites.sh, "
+                && FaultSchedule.KindsOf(s).Where(k => k is FaultKind.RedisFlush or FaultKind.RedisRestart).ToList() is [var redisFault, ..])
+                throw new InvalidOperationException($"redis-server is not installed, so {redisFault} cannot be applied: run deploy/install-prerequisites.sh, "
                     + "pass --redis host:port, or give a fault list without RedisFlush and RedisRestart");
 
             using var loggers = LoggerFactory.Create(b =>

@@ -51,7 +51,7 @@ internal static class ProvinceData
         var name = Names.TryGetValue(code, out var n) ? n : $"{code}省";
         var postcode = $"{code}0000";
         // 66 is a medical-insurance area code only: its people's identity numbers start with a Xinjiang county code.
-        return new ProvinceProfile(code, name, "0" + code + "0",
-            [new District(code + "0102", name, "中心区", postcode) { IdentityRegion = code == "66" ? "659001" : code + "0102" }]);
+        var capital = new District(code + "0102", name, "中心区", postcode);
+        return new ProvinceProfile(code, name, "0" + code + "0", [code == "66" ? capital with { IdentityRegion = "659001" } : capital]);
     }
 }

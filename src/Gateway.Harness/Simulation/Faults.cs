@@ -68,11 +68,17 @@ public static class FaultSchedule
     public static IReadOnlyList<FaultKind> AllKinds(Scenario scenario) =>
         Enum.GetValues<FaultKind>().Where(k => k != FaultKind.LeaderChange || scenario.Brokers >= 2).ToList();
 
+    /// <summary>The kinds the scenario's schedule holds, whatever the seed (a random one has each of them at least once).</summary>
+    public static IReadOnlyList<FaultKind> KindsOf(Scenario scenario) =>
+        scenario.Faults == "none" ? []
+        : scenario.ScriptedFaults.Count > 0 ? scenario.ScriptedFaults.Select(f => f.Kind).Distinct().ToList()
+        : (scenario.FaultKinds.Count > 0 ? scenario.FaultKinds : AllKinds(scenario)).ToList();
+
     public static IReadOnlyList<FaultSpec> For(Scenario scenario, Random random)
     {
         if (scenario.Faults == "none") return [];
         if (scenario.ScriptedFaults.Count > 0) return scenario.ScriptedFaults.OrderBy(f => f.At).ToList();
-        var kinds = (scenario.FaultKinds.Count > 0 ? scenario.FaultKinds : AllKinds(scenario)).ToList();
+        var kinds = KindsOf(scenario);
         var picked = new List<FaultKind>(kinds);
         for (var i = 0; i < scenario.ExtraRandomFaults; i++) picked.Add(kinds[random.Next(kinds.Count)]);
         Shuffle(picked, random);

@@ -69,6 +69,20 @@ public sealed class ScheduleTests
     }
 
     [Fact]
+    public void The_kinds_of_a_schedule_are_known_before_it_is_drawn()
+    {
+        // The harness command refuses Redis faults without a redis-server by these kinds, before any seed is drawn.
+        var scenarios = new[]
+        {
+            Scenario.Short(seed: 3), Scenario.Long(seed: 4), Scenario.Short() with { Faults = "none" },
+            Scenario.Short() with { FaultKinds = [FaultKind.NodeKill, FaultKind.BrokerDown] },
+            Scenario.Short() with { Faults = "scripted", ScriptedFaults = [new FaultSpec(TimeSpan.FromSeconds(4), FaultKind.RedisFlush)] },
+        };
+        foreach (var scenario in scenarios)
+            Assert.Equal(FaultSchedule.For(scenario, new Random(scenario.Seed)).Select(f => f.Kind).Distinct().Order(), FaultSchedule.KindsOf(scenario).Order());
+    }
+
+    [Fact]
     public void A_scenario_file_reads_back_with_its_faults()
     {
         var path = Path.GetTempFileName();

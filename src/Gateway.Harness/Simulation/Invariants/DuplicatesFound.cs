@@ -29,10 +29,11 @@ public sealed class DuplicatesFound : IInvariant
                 r => (group.Key, r.GetString(0), r.GetString(1), r.GetString(2), DuplicateEnrolmentFinding.Parser.ParseFrom(r.GetFieldValue<byte[]>(3))),
                 ("k", group.Select(p => p.Key).Distinct().ToArray())));
         var findings = rows.ToLookup(r => (r.At, r.Key));
-        var matched = pairs.Select(p => (p.Pair, p.At, Finding: findings[(p.At, p.Key)].Select(r => ((string Id, string Resolution, DuplicateEnrolmentFinding Finding)?)(r.Id, r.Resolution, r.Finding))
-            .FirstOrDefault(r => r!.Value.Finding.Records.Any(x => x.RecordId == p.Pair.FirstRecordId) && r.Value.Finding.Records.Any(x => x.RecordId == p.Pair.SecondRecordId)))).ToList();
-        var owners = matched.Where(m => m.Finding?.Id is not null)
-            .SelectMany(m => new[] { m.Pair.FirstOwner, m.Pair.SecondOwner }.Distinct().Select(o => (Owner: o, Item: SyncDriver.DuplicateWorkItemId(m.Finding!.Value.Finding))))
+        // No finding naming both records: the default row, whose Id is null.
+        var matched = pairs.Select(p => (p.Pair, p.At, Finding: findings[(p.At, p.Key)].FirstOrDefault(r =>
+            r.Finding.Records.Any(x => x.RecordId == p.Pair.FirstRecordId) && r.Finding.Records.Any(x => x.RecordId == p.Pair.SecondRecordId)))).ToList();
+        var owners = matched.Where(m => m.Finding.Id is not null)
+            .SelectMany(m => new[] { m.Pair.FirstOwner, m.Pair.SecondOwner }.Distinct().Select(o => (Owner: o, Item: SyncDriver.DuplicateWorkItemId(m.Finding.Finding))))
             .Where(x => x.Owner != state.Scenario.ExternalSystem).ToList();
         var answered = new HashSet<(string, string)>();
         foreach (var group in owners.GroupBy(x => x.Owner))
@@ -43,15 +44,15 @@ public sealed class DuplicatesFound : IInvariant
         foreach (var (pair, at, finding) in matched)
         {
             var what = $"duplicate enrolment of person {SimulationState.Mask(pair.Certno)} ({pair.FirstOwner}:{pair.FirstRecordId} + {pair.SecondOwner}:{pair.SecondRecordId})";
-            if (finding?.Id is not { } findingId)
+            if (finding.Id is not { } findingId)
             {
                 problems.Add($"{what}: not found at index province {at}");
                 continue;
             }
-            if (finding.Value.Finding.Resolution == DuplicateResolution.Unspecified || string.IsNullOrWhiteSpace(finding.Value.Resolution))
+            if (finding.Finding.Resolution == DuplicateResolution.Unspecified || string.IsNullOrWhiteSpace(finding.Resolution))
                 problems.Add($"{what}: finding {findingId} has no resolution");
             foreach (var province in new[] { pair.FirstOwner, pair.SecondOwner }.Distinct().Where(p => p != state.Scenario.ExternalSystem))
-                if (!answered.Contains((province, SyncDriver.DuplicateWorkItemId(finding.Value.Finding))))
+                if (!answered.Contains((province, SyncDriver.DuplicateWorkItemId(finding.Finding))))
                     problems.Add($"{what}: finding {findingId} not taken up by province {province}'s system (work item not answered)");
             found++;
         }
