@@ -28,7 +28,7 @@ public sealed class EnvelopeProducer : IDisposable
     private readonly KafkaOptions _options;
     private readonly ILogger _logger;
     private readonly object _gate = new();
-    private IProducer<string, byte[]> _producer;
+    private Client _producer;
     private volatile bool _fatal;
     private bool _disposed;
 
@@ -36,7 +36,7 @@ public sealed class EnvelopeProducer : IDisposable
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _producer = Build();
+        _producer = new Client(Build());
     }
 
     public async Task<IReadOnlyList<PublishResult>> PublishBatchAsync(IReadOnlyList<OutgoingRecord> records, CancellationToken ct)
@@ -67,7 +67,7 @@ public sealed class EnvelopeProducer : IDisposable
 
     public void Dispose()
     {
-        IProducer<string, byte[]> producer;
+        Client producer;
         lock (_gate)
         {
             if (_disposed) return;
@@ -75,11 +75,10 @@ public sealed class EnvelopeProducer : IDisposable
             producer = _producer;
         }
         // Whatever is still queued gets a bounded chance to leave; the outbox re-sends the rest.
-        producer.Flush(TimeSpan.FromSeconds(5));
-        producer.Dispose();
+        producer.Close(TimeSpan.FromSeconds(5));
     }
 
-    private async Task EnqueueAsync(IProducer<string, byte[]> producer, DeliveryBatch batch, int index, DateTime deadline, CancellationToken ct)
+    private async Task EnqueueAsync(Client producer, DeliveryBatch batch, int index, DateTime deadline, CancellationToken ct)
     {
         var record = batch.Records[index];
         Message<string, byte[]> message;
@@ -97,7 +96,8 @@ public sealed class EnvelopeProducer : IDisposable
         {
             try
             {
-                producer.Produce(record.Topic, message, report => batch.Report(index, report));
+                if (!producer.TryProduce(record.Topic, message, report => batch.Report(index, report)))
+                    batch.Fail(index, "the Kafka producer was closed (the node is stopping, or it was replaced after a fatal error)");
                 return;
             }
             catch (ProduceException<string, byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull && DateTime.UtcNow < deadline)
@@ -138,18 +138,18 @@ public sealed class EnvelopeProducer : IDisposable
     }
 
     // After a fatal error (an idempotence guarantee could not be kept) the handle is unusable: start afresh.
-    private IProducer<string, byte[]> CurrentProducer()
+    private Client CurrentProducer()
     {
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (!_fatal) return _producer;
             var broken = _producer;
-            _producer = Build();
+            _producer = new Client(Build());
             _fatal = false;
             _logger.LogWarning("Replaced the Kafka producer after a fatal error");
-            // Its queued records already failed with the fatal error; disposing must not block the caller.
-            _ = Task.Run(broken.Dispose);
+            // Its queued records already failed with the fatal error; closing must not block the caller.
+            _ = Task.Run(() => broken.Close(TimeSpan.Zero));
             return _producer;
         }
     }
@@ -181,6 +181,49 @@ public sealed class EnvelopeProducer : IDisposable
         SyslogLevel.Notice or SyslogLevel.Info => LogLevel.Information,
         _ => LogLevel.Debug,
     };
+
+    /// <summary>
+    /// One librdkafka producer and the lock that keeps a Produce out of its disposal: Confluent's handle does not guard
+    /// that race, and librdkafka would write to freed memory. Produces share the lock; closing takes it alone, once.
+    /// </summary>
+    private sealed class Client(IProducer<string, byte[]> producer)
+    {
+        private readonly ReaderWriterLockSlim _use = new(LockRecursionPolicy.NoRecursion);
+        private bool _closed;
+
+        /// <summary>Hands the record to librdkafka; false, and nothing sent, once the producer is closed.</summary>
+        public bool TryProduce(string topic, Message<string, byte[]> message, Action<DeliveryReport<string, byte[]>> report)
+        {
+            _use.EnterReadLock();
+            try
+            {
+                if (_closed) return false;
+                producer.Produce(topic, message, report);
+                return true;
+            }
+            finally
+            {
+                _use.ExitReadLock();
+            }
+        }
+
+        public void Close(TimeSpan flush)
+        {
+            _use.EnterWriteLock();
+            try
+            {
+                if (_closed) return;
+                _closed = true;
+            }
+            finally
+            {
+                _use.ExitWriteLock();
+            }
+            // No produce can start now. The lock itself stays undisposed: a late TryProduce may still take it.
+            producer.Flush(flush);
+            producer.Dispose();
+        }
+    }
 
     /// <summary>Collects one batch's delivery reports; completes when every record has an answer.</summary>
     private sealed class DeliveryBatch

@@ -9,16 +9,22 @@ namespace Gateway.Messaging;
 /// Consumer-group reader of a province's inbox. Offsets are neither committed nor stored automatically:
 /// the caller applies a batch in its database transaction and only then calls <see cref="Commit"/>.
 /// A crash in between means redelivery, which inbox deduplication absorbs.
-/// Not thread-safe: use one instance from one thread, as with any Kafka consumer.
+/// Use one instance from one thread, as with any Kafka consumer; only <see cref="Lag"/>, <see cref="Assignment"/> and
+/// <see cref="Dispose"/> may come from others. Every call into librdkafka holds <c>_handle</c>, so a dispose never
+/// frees the client under a running poll (Confluent's handle does not guard that, and librdkafka would use freed memory).
 /// </summary>
 public sealed class InboxConsumer : IDisposable
 {
     private static readonly TimeSpan PollSlice = TimeSpan.FromMilliseconds(100);
+    // A gauge read waits at most this for the consume loop's poll slice; otherwise it reports the last value.
+    private static readonly TimeSpan LagWait = TimeSpan.FromMilliseconds(250);
 
     private readonly ILogger _logger;
     private readonly IConsumer<string, byte[]> _consumer;
     private readonly HashSet<TopicPartition> _assigned = []; // guarded by itself: Assignment may be read from any thread
-    private bool _disposed;
+    private readonly object _handle = new();
+    private bool _disposed; // written under _handle
+    private long _lastLag;
 
     public InboxConsumer(KafkaOptions options, string groupId, ILogger<InboxConsumer>? logger = null)
     {
@@ -46,24 +52,36 @@ public sealed class InboxConsumer : IDisposable
     /// </summary>
     public long Lag()
     {
-        if (_disposed) return 0;
-        long lag = 0;
-        foreach (var partition in Owned())
+        if (!Monitor.TryEnter(_handle, LagWait)) return Interlocked.Read(ref _lastLag);
+        try
         {
-            var high = _consumer.GetWatermarkOffsets(partition).High;
-            var position = _consumer.Position(partition);
-            if (high.IsSpecial || position.IsSpecial) continue;
-            lag += Math.Max(0, high.Value - position.Value);
+            if (_disposed) return 0;
+            long lag = 0;
+            foreach (var partition in Owned())
+            {
+                var high = _consumer.GetWatermarkOffsets(partition).High;
+                var position = _consumer.Position(partition);
+                if (high.IsSpecial || position.IsSpecial) continue;
+                lag += Math.Max(0, high.Value - position.Value);
+            }
+            Interlocked.Exchange(ref _lastLag, lag);
+            return lag;
         }
-        return lag;
+        finally
+        {
+            Monitor.Exit(_handle);
+        }
     }
 
     public void Subscribe(string topic) => Subscribe([topic]);
 
     public void Subscribe(IEnumerable<string> topics)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        _consumer.Subscribe(topics);
+        lock (_handle)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _consumer.Subscribe(topics);
+        }
     }
 
     /// <summary>
@@ -113,7 +131,11 @@ public sealed class InboxConsumer : IDisposable
         if (offsets.Count == 0) return;
         try
         {
-            _consumer.Commit(offsets);
+            lock (_handle)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                _consumer.Commit(offsets);
+            }
         }
         catch (KafkaException ex) when (IsRebalanceError(ex.Error.Code))
         {
@@ -136,7 +158,11 @@ public sealed class InboxConsumer : IDisposable
         {
             try
             {
-                _consumer.StoreOffset(new TopicPartitionOffset(partition.Key, new Offset(partition.Max(r => r.Offset.Value) + 1)));
+                lock (_handle)
+                {
+                    ObjectDisposedException.ThrowIf(_disposed, this);
+                    _consumer.StoreOffset(new TopicPartitionOffset(partition.Key, new Offset(partition.Max(r => r.Offset.Value) + 1)));
+                }
             }
             catch (KafkaException ex) when (ex.Error.Code is ErrorCode.Local_State or ErrorCode.Local_UnknownPartition)
             {
@@ -156,29 +182,43 @@ public sealed class InboxConsumer : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         var owned = Owned();
         foreach (var partition in unprocessed.GroupBy(r => r.TopicPartition).Where(g => owned.Contains(g.Key)))
-            _consumer.Seek(new TopicPartitionOffset(partition.Key, new Offset(partition.Min(r => r.Offset.Value))));
+        {
+            lock (_handle)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                _consumer.Seek(new TopicPartitionOffset(partition.Key, new Offset(partition.Min(r => r.Offset.Value))));
+            }
+        }
     }
 
     public void Dispose()
     {
-        if (_disposed) return;
-        _disposed = true;
-        try
+        lock (_handle)
         {
-            _consumer.Close(); // leave the group now rather than after the session timeout
+            if (_disposed) return;
+            _disposed = true;
+            try
+            {
+                _consumer.Close(); // leave the group now rather than after the session timeout
+            }
+            catch (KafkaException ex)
+            {
+                _logger.LogWarning("Kafka consumer close failed: {Reason}", ex.Error.Reason);
+            }
+            _consumer.Dispose();
         }
-        catch (KafkaException ex)
-        {
-            _logger.LogWarning("Kafka consumer close failed: {Reason}", ex.Error.Reason);
-        }
-        _consumer.Dispose();
     }
 
     private ConsumeResult<string, byte[]>? ConsumeOne(TimeSpan timeout)
     {
         try
         {
-            var result = _consumer.Consume(timeout);
+            ConsumeResult<string, byte[]>? result;
+            lock (_handle)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                result = _consumer.Consume(timeout);
+            }
             return result is { IsPartitionEOF: false } ? result : null;
         }
         catch (ConsumeException ex) when (!ex.Error.IsFatal)

@@ -277,6 +277,7 @@ public static class NodeApplication
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<OutboxHandOff>();
         services.AddSingleton<WorkItemSignal>();
+        services.AddSingleton<Grpc.StreamShutdown>(); // ends open streams at stop, so Kestrel does not wait out the timeout
 
         var connectionString = config.GetConnectionString("Node")
             ?? throw new InvalidOperationException("ConnectionStrings:Node is required: the node's PostgreSQL store of record.");

@@ -16,6 +16,7 @@ public sealed class RecordWatchGrpcService(
     NodeDatabase db,
     RecordChangeSignal recordChanges,
     WorkItemSignal inboxCommits,
+    StreamShutdown shutdown,
     ILogger<RecordWatchGrpcService> logger) : RecordWatchService.RecordWatchServiceBase
 {
     public const int PageSize = 200;
@@ -24,13 +25,16 @@ public sealed class RecordWatchGrpcService(
     public override async Task WatchRecords(WatchRecordsRequest request, IServerStreamWriter<RecordChangeEvent> responseStream, ServerCallContext context)
     {
         RequestValidation.ValidateWatch(request);
-        var ct = context.CancellationToken;
+        using var call = shutdown.Link(context);
+        var ct = call.Token;
         var kinds = request.Kinds.Count == 0 ? null : request.Kinds.ToHashSet(StringComparer.Ordinal);
         var onlyKind = kinds?.Count == 1 ? kinds.First() : null;
         var cursor = request.Cursor;
         logger.LogInformation("Record watcher connected from seq {Cursor}", cursor);
         try
         {
+            // Headers now, so the client knows it is watching even before the first change exists.
+            await context.WriteResponseHeadersAsync([]);
             while (!ct.IsCancellationRequested)
             {
                 // Taken before reading, so no commit slips between. The inbox notifies its after-commit signal for every
@@ -49,6 +53,7 @@ public sealed class RecordWatchGrpcService(
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
         logger.LogInformation("Record watcher left at seq {Cursor}", cursor);
+        shutdown.ThrowIfStopping(context);
     }
 
     private static RecordChangeEvent ToEvent(RecordChange c)

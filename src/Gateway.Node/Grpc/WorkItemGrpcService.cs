@@ -29,6 +29,7 @@ public sealed class WorkItemGrpcService(
     BusinessClock clock,
     IOptions<NodeOptions> options,
     NodeIdentity node,
+    StreamShutdown shutdown,
     ILogger<WorkItemGrpcService> logger) : WorkItemService.WorkItemServiceBase
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
@@ -43,14 +44,18 @@ public sealed class WorkItemGrpcService(
     /// </summary>
     public override async Task SubscribeWorkItems(SubscribeWorkItemsRequest request, IServerStreamWriter<WorkItem> responseStream, ServerCallContext context)
     {
-        var ct = context.CancellationToken;
+        using var call = shutdown.Link(context);
+        var ct = call.Token;
         logger.LogInformation("Work-item subscriber '{Subscriber}' connected", request.Subscriber);
         try
         {
+            // Headers now, so the client knows it is subscribed even before the first item exists.
+            await context.WriteResponseHeadersAsync([]);
             await FeedAsync((item, token) => responseStream.WriteAsync(item, token), ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
         logger.LogInformation("Work-item subscriber '{Subscriber}' left", request.Subscriber);
+        shutdown.ThrowIfStopping(context);
     }
 
     /// <summary>The delivery rules both streams share (see <see cref="SubscribeWorkItems"/>); runs until cancelled.</summary>
@@ -126,7 +131,8 @@ public sealed class WorkItemGrpcService(
     /// </summary>
     public override async Task ExchangeWorkItems(IAsyncStreamReader<WorkItemClientMessage> requestStream, IServerStreamWriter<WorkItemServerMessage> responseStream, ServerCallContext context)
     {
-        var callToken = context.CancellationToken;
+        using var call = shutdown.Link(context);
+        var callToken = call.Token;
         try
         {
             if (!await requestStream.MoveNext(callToken))
@@ -176,7 +182,10 @@ public sealed class WorkItemGrpcService(
             }
             logger.LogInformation("Work-item subscriber '{Subscriber}' left (exchange stream)", subscriber);
         }
-        catch (OperationCanceledException) when (callToken.IsCancellationRequested) { }
+        catch (OperationCanceledException) when (callToken.IsCancellationRequested)
+        {
+            shutdown.ThrowIfStopping(context);
+        }
         catch (Exception ex) when (ex is not RpcException && !callToken.IsCancellationRequested)
         {
             // The error interceptor maps unary and server-streaming calls only; a duplex call maps its own.
