@@ -15,8 +15,13 @@ public sealed class ReportView
         if (_console.Profile.Width < 140) _console.Profile.Width = 140;
     }
 
-    public void Header(Scenario s) => _console.MarkupLineInterpolated(
-        $"[bold]gateway-harness run[/]  seed [bold]{s.Seed}[/]  provinces {string.Join(",", s.Provinces)}  transfers {s.Transfers}  filings {s.Filings}  enrolments {s.Enrolments}  faults {s.Faults}");
+    public void Header(Scenario s)
+    {
+        _console.MarkupLineInterpolated(
+            $"[bold]gateway-harness run[/]  seed [bold]{s.Seed}[/]  provinces {string.Join(",", s.Provinces)}  transfers {s.Transfers}  filings {s.Filings}  enrolments {s.Enrolments}  faults {s.Faults}");
+        if (s.Postgres is not null)
+            _console.MarkupLine("PostgreSQL: an existing server (--postgres): the run's databases are dropped at the end, PostgresRestart is left out, and its memory is not counted");
+    }
 
     public void Progress(string line) => _console.MarkupLineInterpolated($"[grey]{DateTime.Now:HH:mm:ss}[/] {line}");
 

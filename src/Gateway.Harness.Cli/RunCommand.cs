@@ -24,7 +24,11 @@ public static class RunCommand
         var report = new Option<string?>("--report") { Description = "Where to write the JSON report (default harness-report-<seed>.json)." };
         var quiescence = new Option<int?>("--quiescence-timeout") { Description = "Seconds to wait for the cluster to settle after the workload (default 180)." };
         var redis = new Option<string?>("--redis") { Description = "Use an existing redis-server (host:port) instead of a private one." };
-        var postgres = new Option<string?>("--postgres") { Description = "An existing PostgreSQL server (not supported yet: the run starts a private one)." };
+        var postgres = new Option<string?>("--postgres")
+        {
+            Description = "An existing PostgreSQL server instead of a private one: a connection string of a role that may create databases "
+                + "(e.g. \"Host=db;Port=5432;Username=harness\"). The run creates its databases there, drops them at the end, and leaves PostgresRestart out.",
+        };
         var external = new Option<string?>("--external-system") { Description = "A province whose node runs without the simulator: connect your own province system to the address printed." };
         var externalWait = new Option<int?>("--external-wait") { Description = "With --external-system: seconds to wait for your system before the workload starts (default 60)." };
         var verbose = new Option<bool>("--verbose") { Description = "Log what the harness does (faults, retries) to stderr." };
@@ -41,8 +45,6 @@ public static class RunCommand
             var s = p.GetValue(replay) is { } replayed ? SimulationReport.FromJson(await File.ReadAllTextAsync(replayed, ct)).Scenario
                 : p.GetValue(scenario) is { } file ? Load(file)
                 : p.GetValue(longRun) ? Scenario.Long() : Scenario.Short();
-            if (p.GetValue(postgres) is not null)
-                throw new UsageException("--postgres: an existing PostgreSQL server is not supported yet; the harness starts a private one (docs/harness.md).");
             if (p.GetValue(provinces) is { } n)
             {
                 if (n is < 2 or > 32) throw new UsageException("--provinces: 2..32");
@@ -57,6 +59,7 @@ public static class RunCommand
             if (p.GetValue(rate) is { } r) s = s with { Rate = r };
             if (p.GetValue(quiescence) is { } q) s = s with { QuiescenceTimeout = TimeSpan.FromSeconds(q) };
             if (p.GetValue(redis) is { } rd) s = s with { Redis = rd };
+            if (p.GetValue(postgres) is { } pg) s = s with { Postgres = pg };
             if (p.GetValue(external) is { } x) s = s with { ExternalSystem = x };
             if (p.GetValue(externalWait) is { } w) s = s with { ExternalWait = TimeSpan.FromSeconds(w) };
             if (p.GetValue(faults) is { } fl)

@@ -76,6 +76,12 @@ public sealed record ClusterOptions
     public string? RedisEndpoint { get; init; }
 
     /// <summary>
+    /// An existing PostgreSQL server (a connection string of a role that may create databases) instead of a private one:
+    /// each node gets a database of its own there, dropped when the cluster stops.
+    /// </summary>
+    public string? PostgresConnectionString { get; init; }
+
+    /// <summary>
     /// Origin 15 and destination 51 with a small re-send budget (3 sends, 2 s apart), so an envelope whose receiver is
     /// down fails within seconds: what the operators' tests (service, CLI) start from.
     /// </summary>

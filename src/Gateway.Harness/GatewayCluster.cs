@@ -16,19 +16,26 @@ public sealed class GatewayCluster : IAsyncDisposable
 {
     private readonly List<IAsyncDisposable> _owned = [];
 
-    private GatewayCluster(ClusterOptions options, EmbeddedKafkaBroker broker, PostgresServer postgres, RedisServer? redis, ClusterKeys keys, ClusterTls? tls)
+    private GatewayCluster(ClusterOptions options, EmbeddedKafkaBroker broker, NodeDatabases databases, RedisServer? redis, ClusterKeys keys, ClusterTls? tls)
     {
         Keys = keys;
         Tls = tls;
         Options = options;
         Broker = broker;
-        Postgres = postgres;
+        Databases = databases;
         Redis = redis;
     }
 
     public ClusterOptions Options { get; }
     public EmbeddedKafkaBroker Broker { get; }
-    public PostgresServer Postgres { get; }
+
+    /// <summary>The node databases' server: the private one, or an existing one (<see cref="ClusterOptions.PostgresConnectionString"/>).</summary>
+    public NodeDatabases Databases { get; }
+
+    /// <summary>The private PostgreSQL server; an existing one is not the cluster's to restart or measure.</summary>
+    public PostgresServer Postgres => Databases.Private
+        ?? throw new InvalidOperationException("This cluster runs on an existing PostgreSQL server; it has no private one.");
+
     public RedisServer? Redis { get; }
 
     /// <summary>The run's province directory and each node's signing key (generated at start, deleted on dispose).</summary>
@@ -56,7 +63,7 @@ public sealed class GatewayCluster : IAsyncDisposable
                 new TopicSpec(TopicNames.DeadLetter(p), 1),
             }).ToList(),
         });
-        PostgresServer? postgres = null;
+        NodeDatabases? postgres = null;
         RedisServer? redis = null;
         // Fresh keys each run, so the demo and the tests need no configuration and no secret is committed.
         var keys = ClusterKeys.Create(options.Provinces.Concat(options.DirectoryOnlyProvinces).Distinct(), options.SignatureAlgorithm);
@@ -66,10 +73,9 @@ public sealed class GatewayCluster : IAsyncDisposable
         try
         {
             // One local server for every node: room for each node's pool (the harness's 32 provinces too) and a few more.
-            postgres = await PostgresServer.StartAsync(new PostgresServerOptions
-            {
-                MaxConnections = Math.Max(100, (options.Provinces.Count + 2) * (PoolSize(options) + 4) + 20),
-            }, ct);
+            postgres = options.PostgresConnectionString is { } existing
+                ? await NodeDatabases.OnExistingServerAsync(existing, ct)
+                : await NodeDatabases.StartPrivateAsync(Math.Max(100, (options.Provinces.Count + 2) * (PoolSize(options) + 4) + 20), ct);
             if (options.UseRedis && options.RedisEndpoint is not null) { /* an existing server: nothing to start */ }
             else if (options.UseRedis)
             {
@@ -106,7 +112,7 @@ public sealed class GatewayCluster : IAsyncDisposable
 
     private async Task<ProvinceNode> StartProvinceAsync(string province, CancellationToken ct)
     {
-        var connectionString = await Postgres.CreateDatabaseAsync($"node_{province}", ct) + $";Maximum Pool Size={PoolSize(Options)}";
+        var connectionString = await Databases.CreateDatabaseAsync($"node_{province}", ct) + $";Maximum Pool Size={PoolSize(Options)}";
         var node = NewNode(province, connectionString, Registry(province));
         Nodes[province] = node;
         await node.StartAsync(ct);
@@ -205,7 +211,7 @@ public sealed class GatewayCluster : IAsyncDisposable
             try { await owned.DisposeAsync(); } catch { /* keep stopping the rest */ }
         }
         if (Redis is not null) await Redis.DisposeAsync();
-        await Postgres.DisposeAsync();
+        await Databases.DisposeAsync();
         Broker.Dispose();
         Keys.Dispose();
         Tls?.Dispose();

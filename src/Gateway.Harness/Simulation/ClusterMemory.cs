@@ -45,8 +45,10 @@ public sealed class ClusterMemory(GatewayCluster cluster)
         return pids;
     }
 
+    // An existing server is not the cluster's: its processes are not counted.
     private int? PostmasterPid()
     {
+        if (cluster.Databases.Private is null) return null;
         try
         {
             var first = File.ReadLines(Path.Combine(cluster.Postgres.DataDirectory, "postmaster.pid")).FirstOrDefault();

@@ -42,6 +42,8 @@ public sealed record FaultSpec(TimeSpan At, FaultKind Kind, string Target = "", 
     public string? Problem(Scenario scenario)
     {
         if (At < TimeSpan.Zero) return $"{Kind}: at must not be negative";
+        if (Kind == FaultKind.PostgresRestart && scenario.Postgres is not null)
+            return "PostgresRestart: the run does not restart an existing PostgreSQL server (--postgres); leave the fault out or let the run start its own";
         if (Duration is { } d && (d < TimeSpan.Zero || d > TimeSpan.FromMinutes(10))) return $"{Kind}: duration 0..10 min";
         if (Target.Length > 0 && !scenario.Provinces.Contains(Target)) return $"{Kind}: target {Target} is not one of the provinces";
         if (Kind == FaultKind.LeaderChange && scenario.Brokers < 2) return "LeaderChange needs brokers >= 2";
@@ -65,8 +67,12 @@ public static class FaultsNotApplied
 /// <summary>The schedule of a run, random from the seed or scripted.</summary>
 public static class FaultSchedule
 {
+    /// <summary>The kinds that can be applied to the scenario's cluster: leaders move only between 2 or more brokers, and only a private PostgreSQL is restarted.</summary>
     public static IReadOnlyList<FaultKind> AllKinds(Scenario scenario) =>
-        Enum.GetValues<FaultKind>().Where(k => k != FaultKind.LeaderChange || scenario.Brokers >= 2).ToList();
+        Enum.GetValues<FaultKind>()
+            .Where(k => k != FaultKind.LeaderChange || scenario.Brokers >= 2)
+            .Where(k => k != FaultKind.PostgresRestart || scenario.Postgres is null)
+            .ToList();
 
     /// <summary>The kinds the scenario's schedule holds, whatever the seed (a random one has each of them at least once).</summary>
     public static IReadOnlyList<FaultKind> KindsOf(Scenario scenario) =>

@@ -80,6 +80,13 @@ public sealed record Scenario
     /// <summary>An existing redis-server (host:port) instead of a private one.</summary>
     public string? Redis { get; init; }
 
+    /// <summary>
+    /// An existing PostgreSQL server (a connection string of a role that may create databases) instead of a private one.
+    /// The run creates its own databases there and drops them at the end; it never restarts that server, so a random
+    /// schedule leaves PostgresRestart out and a scripted one may not hold it.
+    /// </summary>
+    public string? Postgres { get; init; }
+
     /// <summary>A province whose node runs without the simulator: the integrator's own province system answers there.</summary>
     public string? ExternalSystem { get; init; }
 
@@ -140,8 +147,22 @@ public sealed record Scenario
         if (Duration <= TimeSpan.Zero || QuiescenceTimeout <= TimeSpan.Zero) p.Add("duration, quiescenceTimeout: positive");
         if (ResendFirstDelay < TimeSpan.FromMilliseconds(100) || ResendMaxDelay < ResendFirstDelay || ResendMaxDelay > TimeSpan.FromHours(1))
             p.Add("resendFirstDelay, resendMaxDelay: at least 100 ms, the first at most the max, the max at most 1 hour");
+        if (Postgres is not null) p.AddRange(PostgresProblems(Postgres));
         foreach (var f in ScriptedFaults)
             if (f.Problem(this) is { } why) p.Add($"faults: {why}");
+        return p;
+    }
+
+    private IEnumerable<string> PostgresProblems(string connectionString)
+    {
+        Npgsql.NpgsqlConnectionStringBuilder builder;
+        try { builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString); }
+        catch (ArgumentException ex) { return [$"postgres: not a connection string ({ex.Message})"]; }
+        var p = new List<string>();
+        if (string.IsNullOrEmpty(builder.Host)) p.Add("postgres: the connection string names no Host");
+        // The string goes into the report and onto each node's command line.
+        if (!string.IsNullOrEmpty(builder.Password)) p.Add("postgres: keep the password out of the connection string (use Passfile=... or ~/.pgpass): it is written to the report and to the nodes' command lines");
+        if (FaultKinds.Contains(FaultKind.PostgresRestart)) p.Add("faultKinds: PostgresRestart is not applied to an existing PostgreSQL server (postgres)");
         return p;
     }
 

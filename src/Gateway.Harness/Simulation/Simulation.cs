@@ -22,6 +22,7 @@ public static class Simulation
         Seed = scenario.Seed,
         BrokerCount = scenario.Brokers,
         RedisEndpoint = scenario.Redis,
+        PostgresConnectionString = scenario.Postgres,
         ExternalSystems = scenario.ExternalSystem is { } external ? [external] : [],
         // A listed member run by no node: the stranger whose forged envelopes verify and meet the trust rules.
         DirectoryOnlyProvinces = ProvinceCode.All.Select(p => p.Value).Where(p => !scenario.Provinces.Contains(p)).Take(1).ToList(),

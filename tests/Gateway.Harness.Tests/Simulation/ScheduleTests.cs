@@ -20,6 +20,23 @@ public sealed class ScheduleTests
     }
 
     [Fact]
+    public void On_an_existing_postgres_server_the_schedule_never_restarts_it_and_a_password_in_the_string_is_refused()
+    {
+        var existing = Scenario.Short(seed: 7) with { Postgres = "Host=db.example;Port=5432;Username=harness" };
+        Assert.Empty(existing.Problems());
+        Assert.DoesNotContain(FaultKind.PostgresRestart, FaultSchedule.KindsOf(existing));
+        Assert.DoesNotContain(FaultSchedule.For(existing, new Random(7)), f => f.Kind == FaultKind.PostgresRestart);
+        Assert.Contains(FaultKind.PostgresRestart, FaultSchedule.KindsOf(Scenario.Short(seed: 7)));
+
+        Assert.Contains((existing with { ScriptedFaults = [new FaultSpec(TimeSpan.FromSeconds(3), FaultKind.PostgresRestart)] }).Problems(),
+            p => p.Contains("PostgresRestart", StringComparison.Ordinal));
+        Assert.Contains((existing with { FaultKinds = [FaultKind.PostgresRestart] }).Problems(), p => p.StartsWith("faultKinds:", StringComparison.Ordinal));
+        Assert.Contains((existing with { Postgres = "Host=db;Username=harness;Password=secret" }).Problems(), p => p.Contains("password", StringComparison.Ordinal));
+        Assert.Contains((existing with { Postgres = "Username=harness" }).Problems(), p => p.Contains("Host", StringComparison.Ordinal));
+        Assert.Contains((existing with { Postgres = "not a = connection ; string = ;;==" }).Problems(), p => p.StartsWith("postgres:", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_scripted_list_is_applied_as_written_and_none_means_none()
     {
         var scripted = new[] { new FaultSpec(TimeSpan.FromSeconds(9), FaultKind.RedisFlush), new FaultSpec(TimeSpan.FromSeconds(2), FaultKind.NodeKill, "51") };
