@@ -275,7 +275,13 @@ public sealed class RecordSyncBenchmark(GatewayCluster cluster, BenchmarkSetting
     /// </summary>
     private async Task<BackfillBreakdown> BreakdownAsync(string runId, TimeSpan bulkLoad, CancellationToken ct)
     {
-        static string Step(string messageId, string marker) => messageId[(messageId.LastIndexOf(':') + 1)..] is var s && messageId.Contains(marker) ? s : "";
+        // "<slice>:<cursor step>": a request and the page it asked for share it, and it is unique within the run.
+        static string Step(string messageId, string marker)
+        {
+            if (!messageId.Contains(marker, StringComparison.Ordinal)) return "";
+            var cursorAt = messageId.LastIndexOf(':');
+            return cursorAt > 0 ? messageId[(messageId.LastIndexOf(':', cursorAt - 1) + 1)..] : "";
+        }
         async Task<Dictionary<string, (DateTime? A, DateTime? B, long Bytes)>> Read(NpgsqlDataSource db, string sql)
         {
             await using var cmd = db.CreateCommand(sql);

@@ -63,7 +63,7 @@ public static class CliApp
         return root;
     }
 
-    private static async Task<int> ReportAsync(RpcException rpc, TextWriter error)
+    internal static async Task<int> ReportAsync(RpcException rpc, TextWriter error)
     {
         if (TlsFailure(rpc) is { } tls)
         {
@@ -123,7 +123,9 @@ public static class CliApp
             if (ex is HttpRequestException { HttpRequestError: HttpRequestError.InvalidResponse or HttpRequestError.ResponseEnded or HttpRequestError.SecureConnectionError } http)
                 return new InvalidOperationException($"the node closed the connection before answering ({http.Message}); it may not accept this client certificate");
             // A reset while the connection was being set up (not a refused connection: that is a node that is down).
-            if (ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } reset && ResetInSetUp(reset))
+            // Under TLS 1.3 the client may finish its side and send the request before the node's refusal of the
+            // certificate arrives: then the reset comes while sending (HttpRequestError.Unknown).
+            if (ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.Unknown } reset && ResetInSetUp(reset))
                 return new InvalidOperationException($"the node reset the connection while it was being set up ({reset.InnerException?.Message}); it may not accept this client certificate");
         }
         return null;
