@@ -12,9 +12,6 @@ public abstract class NodeDatabases : IAsyncDisposable
     /// <summary>The private server, or null for an existing one (which the harness may neither restart nor measure).</summary>
     public abstract PostgresServer? Private { get; }
 
-    /// <summary>What the cluster runs on, for a report's header.</summary>
-    public abstract string Describe();
-
     public abstract ValueTask DisposeAsync();
 
     public static async Task<NodeDatabases> StartPrivateAsync(int maxConnections, CancellationToken ct) =>
@@ -39,7 +36,6 @@ public abstract class NodeDatabases : IAsyncDisposable
     {
         public override PostgresServer Private => server;
         public override Task<string> CreateDatabaseAsync(string name, CancellationToken ct) => server.CreateDatabaseAsync(name, ct);
-        public override string Describe() => $"private PostgreSQL on 127.0.0.1:{server.Port}";
         public override ValueTask DisposeAsync() => server.DisposeAsync();
     }
 
@@ -50,8 +46,6 @@ public abstract class NodeDatabases : IAsyncDisposable
         private readonly List<string> _created = [];
 
         public override PostgresServer? Private => null;
-
-        public override string Describe() => $"existing PostgreSQL at {admin.Host}:{admin.Port} (databases {_prefix}_*)";
 
         public async Task CheckAsync(CancellationToken ct)
         {
@@ -84,10 +78,11 @@ public abstract class NodeDatabases : IAsyncDisposable
         {
             List<string> created;
             lock (_created) created = [.. _created];
+            if (created.Count == 0) return;
+            await using var conn = await OpenAsync(CancellationToken.None);
             foreach (var database in created)
             {
                 // FORCE: a node killed a moment ago may still hold a connection.
-                await using var conn = await OpenAsync(CancellationToken.None);
                 await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", conn);
                 await cmd.ExecuteNonQueryAsync();
             }
