@@ -51,10 +51,16 @@ public sealed class NodeStopTests
         while (await stream.MoveNext(CancellationToken.None)) { }
     }
 
+    /// <summary>
+    /// The stream ended: with the node's UNAVAILABLE NODE_STOPPING, or, when Kestrel closed the connection before that
+    /// stream's trailers reached the client (seen under load), with the client's own transport error. Never a status
+    /// the node sent other than UNAVAILABLE NODE_STOPPING.
+    /// </summary>
     private static async Task AssertStoppingAsync(Func<Task> drain)
     {
         var ex = await Assert.ThrowsAsync<RpcException>(() => drain().WaitAsync(Patience));
-        Assert.Equal(StatusCode.Unavailable, ex.StatusCode);
+        if (ex.Status.DebugException is HttpProtocolException or IOException) return; // the client's own: no status from the node
+        Assert.True(ex.StatusCode == StatusCode.Unavailable, $"{ex.StatusCode}: {ex.Status.Detail}");
         Assert.Equal("NODE_STOPPING", ErrorDetails.Reason(ex));
     }
 }

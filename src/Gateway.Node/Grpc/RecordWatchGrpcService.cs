@@ -51,7 +51,11 @@ public sealed class RecordWatchGrpcService(
                 catch (TimeoutException) { }
             }
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+        // Cancelled mid-read or mid-write, whatever the exception says (a write on an ending call is not an OCE).
+        catch (Exception ex) when (ex is not RpcException && ct.IsCancellationRequested)
+        {
+            logger.LogDebug(ex, "Record watch ended with its call or the node's stop");
+        }
         logger.LogInformation("Record watcher left at seq {Cursor}", cursor);
         shutdown.ThrowIfStopping(context);
     }

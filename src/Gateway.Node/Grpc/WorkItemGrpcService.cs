@@ -53,7 +53,11 @@ public sealed class WorkItemGrpcService(
             await context.WriteResponseHeadersAsync([]);
             await FeedAsync((item, token) => responseStream.WriteAsync(item, token), ct);
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+        // Cancelled mid-read or mid-write, whatever the exception says (a write on an ending call is not an OCE).
+        catch (Exception ex) when (ex is not RpcException && ct.IsCancellationRequested)
+        {
+            logger.LogDebug(ex, "Work-item stream of '{Subscriber}' ended with its call or the node's stop", request.Subscriber);
+        }
         logger.LogInformation("Work-item subscriber '{Subscriber}' left", request.Subscriber);
         shutdown.ThrowIfStopping(context);
     }
@@ -182,8 +186,9 @@ public sealed class WorkItemGrpcService(
             }
             logger.LogInformation("Work-item subscriber '{Subscriber}' left (exchange stream)", subscriber);
         }
-        catch (OperationCanceledException) when (callToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is not RpcException && callToken.IsCancellationRequested)
         {
+            logger.LogDebug(ex, "Work-item exchange stream ended with its call or the node's stop");
             shutdown.ThrowIfStopping(context);
         }
         catch (Exception ex) when (ex is not RpcException && !callToken.IsCancellationRequested)
