@@ -35,14 +35,16 @@ public sealed class ClusterKeys : IDisposable
     /// <summary>Gateway:Signing:PrivateKeyPath of the province's node.</summary>
     public string KeyPath(string province) => Path.Combine(Folder, "keys", $"{province}.pem");
 
-    public static ClusterKeys Create(IEnumerable<string> provinces, string algorithm)
+    /// <param name="keysValidFrom">When the members' first keys become valid (default: a day ago); a run on a
+    /// <see cref="ClusterClock"/> set in the past needs keys valid from before its start.</param>
+    public static ClusterKeys Create(IEnumerable<string> provinces, string algorithm, DateTimeOffset? keysValidFrom = null)
     {
         var folder = Path.Combine(Path.GetTempPath(), $"gateway-keys-{Guid.NewGuid():N}");
         Directory.CreateDirectory(Path.Combine(folder, "directory"));
         var keysFolder = Directory.CreateDirectory(Path.Combine(folder, "keys"));
         if (!OperatingSystem.IsWindows())
             keysFolder.UnixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-        var keys = new ClusterKeys(folder, new DirectoryFile { Provinces = [] });
+        var keys = new ClusterKeys(folder, new DirectoryFile { Provinces = [] }) { _firstKeysValidFrom = keysValidFrom };
         foreach (var province in provinces) keys.AddProvinceUnwritten(province, algorithm);
         keys.WriteDirectory();
         return keys;
@@ -68,10 +70,12 @@ public sealed class ClusterKeys : IDisposable
             // The test exchange lets every member send everything to every other; the trust rules still apply.
             MaySend = [new DirectoryFile.Rule { To = ["*"], Types = ["*"] }],
         });
-        var key = AddKeyUnwritten(province, algorithm, DateTimeOffset.UtcNow.AddDays(-1), null);
+        var key = AddKeyUnwritten(province, algorithm, _firstKeysValidFrom ?? DateTimeOffset.UtcNow.AddDays(-1), null);
         _inUse[province] = key;
         WriteKey(province, key);
     }
+
+    private DateTimeOffset? _firstKeysValidFrom;
 
     /// <summary>The key the province's node signs with now.</summary>
     public NodeSigningKey Current(string province)

@@ -45,6 +45,13 @@ public sealed record ClusterOptions
     public IReadOnlyDictionary<string, TimeProvider> Clocks { get; init; } = new Dictionary<string, TimeProvider>();
 
     /// <summary>
+    /// Run the whole cluster on one <see cref="ClusterClock"/> that reads this instant at start (null: the system clock).
+    /// Every node, in-process or a process, and every simulated system then shares one "now", which a run moves forward
+    /// (the ClockMoved fault). Takes precedence over <see cref="Clocks"/>.
+    /// </summary>
+    public DateTimeOffset? ClockStart { get; init; }
+
+    /// <summary>
     /// Algorithm of the key pair generated for each province at start (signature.type): SM2-SM3 by default, or
     /// ECDSA-P256-SHA256, RSA-PSS-SHA256, RSA-PKCS1-SHA256 (<see cref="Gateway.Messaging.Signing.SignatureAlgorithms"/>).
     /// </summary>

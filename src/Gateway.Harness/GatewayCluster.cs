@@ -16,8 +16,10 @@ public sealed class GatewayCluster : IAsyncDisposable
 {
     private readonly List<IAsyncDisposable> _owned = [];
 
-    private GatewayCluster(ClusterOptions options, EmbeddedKafkaBroker broker, NodeDatabases databases, RedisServer? redis, ClusterKeys keys, ClusterTls? tls)
+    private GatewayCluster(ClusterOptions options, EmbeddedKafkaBroker broker, NodeDatabases databases, RedisServer? redis, ClusterKeys keys, ClusterTls? tls,
+        ClusterClock? clock)
     {
+        Clock = clock;
         Keys = keys;
         Tls = tls;
         Options = options;
@@ -37,6 +39,12 @@ public sealed class GatewayCluster : IAsyncDisposable
         ?? throw new InvalidOperationException("This cluster runs on an existing PostgreSQL server; it has no private one.");
 
     public RedisServer? Redis { get; }
+
+    /// <summary>The cluster's shared clock when <see cref="ClusterOptions.ClockStart"/> is set (null: the system clock).</summary>
+    public ClusterClock? Clock { get; }
+
+    /// <summary>"Now" as the cluster's nodes see it.</summary>
+    public TimeProvider Time => (TimeProvider?)Clock ?? TimeProvider.System;
 
     /// <summary>The run's province directory and each node's signing key (generated at start, deleted on dispose).</summary>
     public ClusterKeys Keys { get; }
@@ -65,8 +73,10 @@ public sealed class GatewayCluster : IAsyncDisposable
         });
         NodeDatabases? postgres = null;
         RedisServer? redis = null;
+        var clock = options.ClockStart is { } startAt ? new ClusterClock(startAt) : null;
         // Fresh keys each run, so the demo and the tests need no configuration and no secret is committed.
-        var keys = ClusterKeys.Create(options.Provinces.Concat(options.DirectoryOnlyProvinces).Distinct(), options.SignatureAlgorithm);
+        var keys = ClusterKeys.Create(options.Provinces.Concat(options.DirectoryOnlyProvinces).Distinct(), options.SignatureAlgorithm,
+            clock?.GetUtcNow().AddDays(-1));
         var tls = options.Tls ? ClusterTls.Create() : null;
         string? redisNote = null;
         GatewayCluster? cluster = null;
@@ -84,7 +94,7 @@ public sealed class GatewayCluster : IAsyncDisposable
             }
             else redisNote = "Redis disabled: the nodes use the IN-MEMORY idempotency fast path (PostgreSQL still holds every key).";
 
-            cluster = new GatewayCluster(options, broker, postgres, redis, keys, tls) { RedisFallbackNote = redisNote, _log = log, _loggers = loggerFactory };
+            cluster = new GatewayCluster(options, broker, postgres, redis, keys, tls, clock) { RedisFallbackNote = redisNote, _log = log, _loggers = loggerFactory };
             foreach (var province in options.Provinces) await cluster.StartProvinceAsync(province, ct);
             return cluster;
         }
@@ -100,6 +110,7 @@ public sealed class GatewayCluster : IAsyncDisposable
             broker.Dispose();
             keys.Dispose();
             tls?.Dispose();
+            clock?.Dispose();
             throw;
         }
     }
@@ -118,7 +129,8 @@ public sealed class GatewayCluster : IAsyncDisposable
         await node.StartAsync(ct);
         if (Options.StartSimulators && !Options.ExternalSystems.Contains(province))
         {
-            node.Simulator = new SimulatedProvinceSystem(province, node.Channel, node.Registry, _loggers.CreateLogger<SimulatedProvinceSystem>());
+            node.Simulator = new SimulatedProvinceSystem(province, node.Channel, node.Registry, _loggers.CreateLogger<SimulatedProvinceSystem>(),
+                new SimulatorOptions { TimeProvider = Time });
             await node.Simulator.StartAsync(ct);
         }
         _log.LogInformation("Node {Province} listening on {Address}", province, node.Address);
@@ -134,7 +146,8 @@ public sealed class GatewayCluster : IAsyncDisposable
         var args = NodeArguments(Options, province, port, connectionString, Broker.BootstrapServers,
             Redis?.Endpoint ?? (Options.UseRedis ? Options.RedisEndpoint : null), Keys, Tls);
         var node = new ProvinceNode(province, port, connectionString, args, Options.NodesAsProcesses, registry,
-            Options.Clocks.GetValueOrDefault(province), Tls?.Client(Gateway.Node.Grpc.CallerRole.System, province), Options.NodeLogs);
+            Clock ?? Options.Clocks.GetValueOrDefault(province), Tls?.Client(Gateway.Node.Grpc.CallerRole.System, province), Options.NodeLogs,
+            Clock?.FilePath);
         _owned.Add(node);
         return node;
     }
@@ -215,5 +228,6 @@ public sealed class GatewayCluster : IAsyncDisposable
         Broker.Dispose();
         Keys.Dispose();
         Tls?.Dispose();
+        Clock?.Dispose();
     }
 }

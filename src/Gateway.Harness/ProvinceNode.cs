@@ -17,11 +17,15 @@ public sealed class ProvinceNode : IAsyncDisposable
 
     private readonly TimeProvider? _time;
     private readonly Microsoft.Extensions.Logging.ILoggerProvider? _logs;
+    // A cluster on a ClusterClock runs its node processes as Gateway.Harness.NodeHost, which reads this offset file.
+    private readonly string? _clockFile;
 
     internal ProvinceNode(string province, int port, string connectionString, string[] args, bool asProcess, SyntheticRegistry registry,
-        TimeProvider? time = null, Gateway.Contracts.ClientTls? tls = null, Microsoft.Extensions.Logging.ILoggerProvider? logs = null)
+        TimeProvider? time = null, Gateway.Contracts.ClientTls? tls = null, Microsoft.Extensions.Logging.ILoggerProvider? logs = null,
+        string? clockFile = null)
     {
         _time = time;
+        _clockFile = clockFile;
         _logs = logs;
         Province = province;
         Port = port;
@@ -52,9 +56,10 @@ public sealed class ProvinceNode : IAsyncDisposable
         if (_asProcess)
         {
             _process?.Dispose();
-            var dll = Path.Combine(AppContext.BaseDirectory, "Gateway.Node.dll");
+            var dll = Path.Combine(AppContext.BaseDirectory, _clockFile is null ? "Gateway.Node.dll" : "Gateway.Harness.NodeHost.dll");
             var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
             psi.ArgumentList.Add(dll);
+            if (_clockFile is not null) psi.ArgumentList.Add($"--Harness:ClockFile={_clockFile}");
             foreach (var a in _args) psi.ArgumentList.Add(a);
             _process = Process.Start(psi) ?? throw new InvalidOperationException("Could not start the node process.");
             _process.OutputDataReceived += (_, _) => { };

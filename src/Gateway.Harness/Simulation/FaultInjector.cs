@@ -20,6 +20,9 @@ public sealed class FaultInjector(SimulationState state, Random random, ILogger 
 {
     private readonly GatewayCluster _cluster = state.Cluster;
 
+    /// <summary>The target recorded for a fault that moves every node at once.</summary>
+    public const string EveryNode = "all";
+
     public async Task RunAsync(IReadOnlyList<FaultSpec> schedule, DateTime start, CancellationToken ct)
     {
         foreach (var fault in schedule)
@@ -28,7 +31,8 @@ public sealed class FaultInjector(SimulationState state, Random random, ILogger 
             if (due > DateTime.UtcNow) await Task.Delay(due - DateTime.UtcNow, ct);
             var at = DateTime.UtcNow - start;
             var watch = Stopwatch.StartNew();
-            var target = fault.Target.Length > 0 ? fault.Target : state.Scenario.Provinces[random.Next(state.Scenario.Provinces.Count)];
+            var target = fault.Kind == FaultKind.ClockMoved ? EveryNode
+                : fault.Target.Length > 0 ? fault.Target : state.Scenario.Provinces[random.Next(state.Scenario.Provinces.Count)];
             string detail;
             bool applied;
             try
@@ -47,6 +51,7 @@ public sealed class FaultInjector(SimulationState state, Random random, ILogger 
 
     private async Task<(bool, string)> ApplyAsync(FaultSpec fault, string target, CancellationToken ct)
     {
+        if (fault.Kind == FaultKind.ClockMoved) return MoveClock();
         var duration = fault.Duration ?? TimeSpan.FromSeconds(3);
         var node = _cluster[target];
         var external = target == state.Scenario.ExternalSystem;
@@ -135,7 +140,7 @@ public sealed class FaultInjector(SimulationState state, Random random, ILogger 
                 if (node.Simulator is not { } old) return (false, "no simulated province system at this node");
                 await old.StopAsync();
                 state.RetiredSimulators.Enqueue((target, old));
-                var fresh = new SimulatedProvinceSystem(target, node.Channel, node.Registry);
+                var fresh = new SimulatedProvinceSystem(target, node.Channel, node.Registry, options: new SimulatorOptions { TimeProvider = _cluster.Time });
                 node.Simulator = fresh;
                 await fresh.StartAsync(CancellationToken.None);
                 return (true, $"province system {target} stopped mid-stream ({old.Counters.Answered} answers given) and started again with no memory of its answers");
@@ -143,6 +148,43 @@ public sealed class FaultInjector(SimulationState state, Random random, ILogger 
             default:
                 return (false, "unknown kind");
         }
+    }
+
+    /// <summary>
+    /// Every node's "now" jumps to a few minutes past the next midnight in China. Each jump stays under a day, so an
+    /// idempotency key recorded just before it (kept 24 h) is still there after it, and all the jumps of a run stay
+    /// under <see cref="MostMoved"/>, so an envelope signed at the start is still fresh (7 days) when it is re-sent.
+    /// </summary>
+    private (bool, string) MoveClock()
+    {
+        if (_cluster.Clock is not { } clock) return (false, "the cluster runs on the system clock (no ClockStart)");
+        var now = clock.GetUtcNow().ToOffset(Gateway.Domain.Calendar.ChinaTime.Offset);
+        var from = Gateway.Domain.Calendar.ChinaTime.DateOf(now);
+        var midnight = new DateTimeOffset(from.AddDays(1).ToDateTime(TimeOnly.MinValue), now.Offset);
+        var to = midnight + TimeSpan.FromMinutes(5 + random.Next(25));
+        var by = to - now;
+        if (clock.Moved + by > MostMoved)
+            return (false, $"already moved {clock.Moved.TotalHours:0.#} h: another {by.TotalHours:0.#} h would take the run past {MostMoved.TotalDays:0} days, where envelopes signed at its start would be stale");
+        clock.Advance(by);
+        return (true, $"clock {now:yyyy-MM-dd HH:mm} → {to:yyyy-MM-dd HH:mm} China time (+{by.TotalHours:0.0} h){Crossing(from, from.AddDays(1))}");
+    }
+
+    /// <summary>Envelope freshness (FreshnessPast) is 7 days; the run's jumps stay a day under it.</summary>
+    internal static readonly TimeSpan MostMoved = TimeSpan.FromDays(6);
+
+    private static string Crossing(DateOnly from, DateOnly to)
+    {
+        var calendar = Gateway.Domain.Seeds.SeedLibrary.Calendar;
+        string Kind(DateOnly d)
+        {
+            if (!calendar.Covers(d.Year)) return $"no official calendar for {d.Year} (weekends-only fallback)";
+            var year = calendar.Years.First(y => y.Year == d.Year);
+            if (year.Holidays.Contains(d)) return "a public holiday";
+            if (year.AdjustedWorkingDays.Contains(d)) return "a weekend day worked in exchange";
+            return calendar.IsWorkingDay(d) ? "a working day" : "a weekend day";
+        }
+        var yearEnd = from.Year != to.Year ? " across the year end;" : "";
+        return $":{yearEnd} {from:MM-dd} was {Kind(from)}, {to:MM-dd} is {Kind(to)}";
     }
 
     private string? RedisEndpoint() => _cluster.Redis?.Endpoint ?? (_cluster.Options.UseRedis ? _cluster.Options.RedisEndpoint : null);
@@ -211,7 +253,7 @@ public sealed class FaultInjector(SimulationState state, Random random, ILogger 
         {
             // A withdrawal for a transfer the sender did not open: the trust rules refuse it (SENDER_MISMATCH).
             var transferId = $"{sender}T{Guid.NewGuid():N}";
-            var payload = new WithdrawalRequested { TransferId = transferId, Reason = "forged", RequestedOn = TransferDriver.Today.ToString("yyyy-MM-dd") };
+            var payload = new WithdrawalRequested { TransferId = transferId, Reason = "forged", RequestedOn = Gateway.Domain.Calendar.ChinaTime.DateOf(_cluster.Time.GetUtcNow()).ToString("yyyy-MM-dd") };
             list.Add(("forged withdrawal", _cluster.Keys.Signed(Envelope(stranger, province, transferId, nameof(WithdrawalRequested), payload.ToByteString()))));
         }
         using var producer = new ProducerBuilder<string, byte[]>(Kafka.CreateProducerConfig()).Build();
@@ -225,14 +267,14 @@ public sealed class FaultInjector(SimulationState state, Random random, ILogger 
         return $"{string.Join(", ", list.Select(l => l.What))} on {TopicNames.Inbox(province)}";
     }
 
-    private static Envelope Envelope(string sender, string receiver, string correlation, string type, ByteString payload) => new()
+    private Envelope Envelope(string sender, string receiver, string correlation, string type, ByteString payload) => new()
     {
         MessageId = $"{sender}:{correlation}:harness:{Guid.NewGuid():N}",
         MessageType = type,
         SenderProvince = sender,
         ReceiverProvince = receiver,
         CorrelationId = correlation,
-        SentAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow),
+        SentAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(_cluster.Time.GetUtcNow()),
         SchemaVersion = "1.0",
         Payload = payload,
         Attempt = 1,

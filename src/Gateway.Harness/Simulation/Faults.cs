@@ -31,6 +31,11 @@ public enum FaultKind
     AnswersTwice,
     /// <summary>One province system stopped mid-stream and started again (a new instance: its memory of answers gone).</summary>
     ProvinceSystemRestart,
+    /// <summary>
+    /// Every node's clock (and the simulated systems') jumps forward past the next midnight in China, so deadlines,
+    /// overdue checks and business dates cross into the next day: the run starts on the eve of a year end and holiday.
+    /// </summary>
+    ClockMoved,
 }
 
 /// <summary>
@@ -47,6 +52,8 @@ public sealed record FaultSpec(TimeSpan At, FaultKind Kind, string Target = "", 
         if (Duration is { } d && (d < TimeSpan.Zero || d > TimeSpan.FromMinutes(10))) return $"{Kind}: duration 0..10 min";
         if (Target.Length > 0 && !scenario.Provinces.Contains(Target)) return $"{Kind}: target {Target} is not one of the provinces";
         if (Kind == FaultKind.LeaderChange && scenario.Brokers < 2) return "LeaderChange needs brokers >= 2";
+        if (Kind == FaultKind.ClockMoved && (Duration is not null || Target.Length > 0))
+            return "ClockMoved: moves every node's clock at once, so it takes no target and no duration";
         return null;
     }
 }
@@ -59,7 +66,6 @@ public static class FaultsNotApplied
 {
     public static readonly IReadOnlyList<(string Kind, string Why)> Kinds =
     [
-        ("ClockMoved", "nodes run as processes on the system clock; moving time across holidays and year ends needs a clock the node process reads (in-process nodes have ShiftableClock, but SIGKILL needs processes)"),
         ("EnvelopeReorderedWithinPartition", "the broker keeps partition order; re-produced old records arriving after newer ones (DuplicateEnvelopes) are the only reordering applied"),
     ];
 }
@@ -95,6 +101,7 @@ public static class FaultSchedule
         {
             var at = TimeSpan.FromMilliseconds(3000 + i * slot + random.NextDouble() * slot * 0.5);
             var target = scenario.Provinces[random.Next(scenario.Provinces.Count)];
+            if (kind == FaultKind.ClockMoved) target = ""; // every node at once (drawn anyway, so the rest of the schedule stays the same)
             TimeSpan? duration = kind switch
             {
                 FaultKind.BrokerDown or FaultKind.RedisRestart => TimeSpan.FromMilliseconds(2000 + random.Next(4000)),

@@ -87,6 +87,32 @@ public sealed record Scenario
     /// </summary>
     public string? Postgres { get; init; }
 
+    /// <summary>
+    /// Where the cluster's clock starts when the schedule holds ClockMoved (China time; null: <see cref="DefaultClockStart"/>).
+    /// Each ClockMoved then moves it past the next midnight. Not before 2000 nor after today, so every node's dates stay
+    /// in the range its checks accept.
+    /// </summary>
+    public DateTimeOffset? ClockStart { get; init; }
+
+    private static readonly DateTimeOffset EarliestClockStart = new(2025, 12, 1, 0, 0, 0, Gateway.Domain.Calendar.ChinaTime.Offset);
+
+    /// <summary>
+    /// 20:00 in China on 31 December of the last year that the calendar seeds and the year after both cover: the first
+    /// ClockMoved crosses a year end into a public holiday (New Year's Day) with both years' official schedules loaded.
+    /// </summary>
+    public static DateTimeOffset DefaultClockStart
+    {
+        get
+        {
+            var calendar = Gateway.Domain.Seeds.SeedLibrary.Calendar;
+            var year = calendar.Years.Select(y => y.Year).Where(y => calendar.Covers(y + 1)).DefaultIfEmpty(DateTime.UtcNow.Year - 1).Max();
+            return new DateTimeOffset(year, 12, 31, 20, 0, 0, Gateway.Domain.Calendar.ChinaTime.Offset);
+        }
+    }
+
+    /// <summary>The clock a run starts on: shifted when its schedule moves the clock, the system clock (null) otherwise.</summary>
+    public DateTimeOffset? RunClockStart => FaultSchedule.KindsOf(this).Contains(FaultKind.ClockMoved) ? ClockStart ?? DefaultClockStart : ClockStart;
+
     /// <summary>A province whose node runs without the simulator: the integrator's own province system answers there.</summary>
     public string? ExternalSystem { get; init; }
 
@@ -148,6 +174,8 @@ public sealed record Scenario
         if (ResendFirstDelay < TimeSpan.FromMilliseconds(100) || ResendMaxDelay < ResendFirstDelay || ResendMaxDelay > TimeSpan.FromHours(1))
             p.Add("resendFirstDelay, resendMaxDelay: at least 100 ms, the first at most the max, the max at most 1 hour");
         if (Postgres is not null) p.AddRange(PostgresProblems(Postgres));
+        if (ClockStart is { } clock && (clock < EarliestClockStart || clock > DateTimeOffset.UtcNow.AddYears(5)))
+            p.Add($"clockStart: from {EarliestClockStart:yyyy-MM-dd} (the synthetic people's insurance periods run to that month) to 5 years from now");
         foreach (var f in ScriptedFaults)
             if (f.Problem(this) is { } why) p.Add($"faults: {why}");
         return p;

@@ -27,6 +27,7 @@ public static class Simulation
         // A listed member run by no node: the stranger whose forged envelopes verify and meet the trust rules.
         DirectoryOnlyProvinces = ProvinceCode.All.Select(p => p.Value).Where(p => !scenario.Provinces.Contains(p)).Take(1).ToList(),
         NodeLogLevel = "Error",
+        ClockStart = scenario.RunClockStart,
         NodeSettings = new Dictionary<string, string>
         {
             ["Gateway:ResendFirstDelay"] = scenario.ResendFirstDelay.ToString("c", CultureInfo.InvariantCulture),

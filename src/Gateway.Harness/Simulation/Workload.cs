@@ -34,7 +34,8 @@ public sealed class Workload
     public int Started;
     public int Finished;
 
-    private static DateOnly Today => TransferDriver.Today;
+    // The cluster's business date: a run that moves the clock moves it for the workload too.
+    private DateOnly Today => Gateway.Domain.Calendar.ChinaTime.DateOf(_state.Cluster.Time.GetUtcNow());
 
     private void Plan(Random random)
     {

@@ -68,6 +68,8 @@ public static class Outbound
             Payload: bytes,
             CorrelationId: string.IsNullOrEmpty(envelope.CorrelationId) ? null : envelope.CorrelationId,
             NeedsReceipt: envelope.MessageType != Receipt.Descriptor.Name,
-            Log: MessageLogEntries.Of(MessageLogStore.Sent, envelope)), ct);
+            Log: MessageLogEntries.Of(MessageLogStore.Sent, envelope)),
+            // Created (and first due) when the node's clock signed it: the relay claims by that clock, not the database's.
+            now: envelope.SentAt?.ToDateTimeOffset(), ct);
     }
 }

@@ -37,6 +37,30 @@ public sealed class ScheduleTests
     }
 
     [Fact]
+    public void A_schedule_that_moves_the_clock_starts_the_run_on_the_eve_of_a_year_end_with_both_years_loaded()
+    {
+        var calendar = Gateway.Domain.Seeds.SeedLibrary.Calendar;
+        var start = Scenario.DefaultClockStart;
+        Assert.Equal((12, 31, 20), (start.Month, start.Day, start.Hour));
+        Assert.True(calendar.Covers(start.Year) && calendar.Covers(start.Year + 1));
+        // New Year's Day is a public holiday in every official calendar.
+        Assert.False(calendar.IsWorkingDay(new DateOnly(start.Year + 1, 1, 1)));
+
+        var scenario = Scenario.Short(seed: 7);
+        Assert.Contains(FaultKind.ClockMoved, FaultSchedule.KindsOf(scenario));
+        Assert.Equal(start, scenario.RunClockStart);
+        Assert.All(FaultSchedule.For(scenario, new Random(7)).Where(f => f.Kind == FaultKind.ClockMoved), f => Assert.Equal("", f.Target));
+        Assert.Null((scenario with { FaultKinds = [FaultKind.NodeKill] }).RunClockStart);
+        Assert.Null((scenario with { Faults = "none" }).RunClockStart);
+
+        Assert.Contains((scenario with { ScriptedFaults = [new FaultSpec(TimeSpan.Zero, FaultKind.ClockMoved, "15")] }).Problems(),
+            p => p.StartsWith("faults: ClockMoved", StringComparison.Ordinal));
+        Assert.Contains((scenario with { ClockStart = new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero) }).Problems(),
+            p => p.StartsWith("clockStart:", StringComparison.Ordinal));
+        Assert.Empty((scenario with { ClockStart = new DateTimeOffset(2026, 9, 30, 20, 0, 0, TimeSpan.FromHours(8)) }).Problems());
+    }
+
+    [Fact]
     public void A_scripted_list_is_applied_as_written_and_none_means_none()
     {
         var scripted = new[] { new FaultSpec(TimeSpan.FromSeconds(9), FaultKind.RedisFlush), new FaultSpec(TimeSpan.FromSeconds(2), FaultKind.NodeKill, "51") };
