@@ -51,7 +51,7 @@ public sealed class FaultInjector(SimulationState state, Random random, ILogger 
 
     private async Task<(bool, string)> ApplyAsync(FaultSpec fault, string target, CancellationToken ct)
     {
-        if (fault.Kind == FaultKind.ClockMoved) return MoveClock();
+        if (fault.Kind == FaultKind.ClockMoved) return await MoveClockAsync(ct);
         var duration = fault.Duration ?? TimeSpan.FromSeconds(3);
         var node = _cluster[target];
         var external = target == state.Scenario.ExternalSystem;
@@ -155,9 +155,14 @@ public sealed class FaultInjector(SimulationState state, Random random, ILogger 
     /// idempotency key recorded just before it (kept 24 h) is still there after it, and all the jumps of a run stay
     /// under <see cref="MostMoved"/>, so an envelope signed at the start is still fresh (7 days) when it is re-sent.
     /// </summary>
-    private (bool, string) MoveClock()
+    private async Task<(bool, string)> MoveClockAsync(CancellationToken ct)
     {
         if (_cluster.Clock is not { } clock) return (false, "the cluster runs on the system clock (no ClockStart)");
+        // The workload retries a call with the same key for up to 3 minutes: two jumps inside that could outlive its key.
+        var waited = _lastJump + MinBetweenJumps - DateTime.UtcNow;
+        if (waited > TimeSpan.Zero) await Task.Delay(waited, ct);
+        _lastJump = DateTime.UtcNow;
+        var wait = waited > TimeSpan.Zero ? $" (after waiting {waited.TotalSeconds:0} s: jumps are at least {MinBetweenJumps.TotalMinutes:0} min apart)" : "";
         var now = clock.GetUtcNow().ToOffset(Gateway.Domain.Calendar.ChinaTime.Offset);
         var from = Gateway.Domain.Calendar.ChinaTime.DateOf(now);
         var midnight = new DateTimeOffset(from.AddDays(1).ToDateTime(TimeOnly.MinValue), now.Offset);
@@ -166,8 +171,11 @@ public sealed class FaultInjector(SimulationState state, Random random, ILogger 
         if (clock.Moved + by > MostMoved)
             return (false, $"already moved {clock.Moved.TotalHours:0.#} h: another {by.TotalHours:0.#} h would take the run past {MostMoved.TotalDays:0} days, where envelopes signed at its start would be stale");
         clock.Advance(by);
-        return (true, $"clock {now:yyyy-MM-dd HH:mm} → {to:yyyy-MM-dd HH:mm} China time (+{by.TotalHours:0.0} h){Crossing(from, from.AddDays(1))}");
+        return (true, $"clock {now:yyyy-MM-dd HH:mm} → {to:yyyy-MM-dd HH:mm} China time (+{by.TotalHours:0.0} h){Crossing(from, from.AddDays(1))}{wait}");
     }
+
+    private DateTime _lastJump = DateTime.MinValue;
+    internal static readonly TimeSpan MinBetweenJumps = TimeSpan.FromMinutes(4);
 
     /// <summary>Envelope freshness (FreshnessPast) is 7 days; the run's jumps stay a day under it.</summary>
     internal static readonly TimeSpan MostMoved = TimeSpan.FromDays(6);
