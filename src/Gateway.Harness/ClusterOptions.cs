@@ -40,7 +40,7 @@ public sealed record ClusterOptions
 
     /// <summary>
     /// Clocks for in-process nodes, by province (e.g. a <see cref="ShiftableClock"/>), so a test can move a node's time past
-    /// a deadline while it runs. Nodes run as processes keep the system clock.
+    /// a deadline while it runs. Nodes run as processes keep the system clock unless <see cref="ClockStart"/> is set.
     /// </summary>
     public IReadOnlyDictionary<string, TimeProvider> Clocks { get; init; } = new Dictionary<string, TimeProvider>();
 
